@@ -1,0 +1,30 @@
+namespace FlopsBus.Agent;
+
+/// <summary>Configuration section "Agent": the node this agent speaks for and how it runs actors.</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    public string NodeId { get; set; } = Environment.MachineName.ToLowerInvariant();
+    /// <summary>The address other actors reach this node's actors at (host network).</summary>
+    public string Address { get; set; } = "127.0.0.1";
+    public List<string> AddOns { get; set; } = [];
+    public string Cluster { get; set; } = "default";
+    public int CpuMillis { get; set; } = 4000;
+    public int MemoryMb { get; set; } = 8192;
+    /// <summary>Ports actors on this node may listen on; nodes sharing one machine need disjoint ranges.</summary>
+    public int PortRangeStart { get; set; } = 41000;
+    public int PortRangeEnd { get; set; } = 41099;
+    /// <summary>The node's local training data, one folder per data tag, mounted read-only into learners.</summary>
+    public string DataDir { get; set; } = "/var/lib/flops/data";
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>"docker" or "process".</summary>
+    public string Runtime { get; set; } = "docker";
+    public string DockerEndpoint { get; set; } = "unix:///var/run/docker.sock";
+    /// <summary>Registries actor images may be pulled from; anything else is refused before any network call.</summary>
+    public List<string> AllowedRegistries { get; set; } = ["127.0.0.1:5000"];
+    /// <summary>Process runtime: the command line that stands for each image.</summary>
+    public Dictionary<string, string> ProcessCommands { get; set; } = new();
+    /// <summary>How many of an actor's last output lines go into the reason when it exits on its own.</summary>
+    public int LastLinesOnExit { get; set; } = 10;
+}

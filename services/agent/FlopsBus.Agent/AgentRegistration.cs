@@ -1,0 +1,56 @@
+using Docker.DotNet;
+using FlopsBus.Contracts;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlopsBus.Agent;
+
+public static class AgentRegistration
+{
+    /// <summary>
+    /// Adds one node's agent with its heartbeat. Call it once per simulated node to run several in a process.
+    /// </summary>
+    public static IServiceCollection AddNodeAgent(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(sp => new NodeAgent(
+            options,
+            CreateRuntime(options),
+            () => sp.GetRequiredService<IBus>(),
+            sp.GetRequiredService<ILogger<NodeAgent>>()));
+        services.TryAddTimeProvider();
+        services.AddSingleton<IHostedService>(sp => new NodeHeartbeatService(
+            sp.GetServices<NodeAgent>().Single(a => a.NodeId == options.NodeId),
+            sp.GetRequiredService<IBus>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<NodeHeartbeatService>>()));
+        return services;
+    }
+
+    /// <summary>Gives every node agent in the container its own queue, which takes that node's commands only.</summary>
+    public static void ConfigureNodeAgentEndpoints(this IBusFactoryConfigurator cfg, IServiceProvider services)
+    {
+        foreach (var agent in services.GetServices<NodeAgent>())
+        {
+            cfg.ReceiveEndpoint(EndpointNames.Agent(agent.NodeId), e =>
+            {
+                e.Consumer(() => new DeployActorConsumer(agent));
+                e.Consumer(() => new RemoveActorConsumer(agent));
+            });
+        }
+    }
+
+    private static IActorRuntime CreateRuntime(AgentOptions options) => options.Runtime.ToLowerInvariant() switch
+    {
+        "docker" => new DockerActorRuntime(new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient()),
+        "process" => new ProcessActorRuntime(options.ProcessCommands),
+        _ => throw new InvalidOperationException($"Agent:Runtime must be 'docker' or 'process', was '{options.Runtime}'.")
+    };
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+}

@@ -1,0 +1,70 @@
+using FlopsBus.Contracts;
+using MassTransit;
+
+namespace FlopsBus.Deployment;
+
+/// <summary>One project's deployment, as the saga persists it.</summary>
+public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = "";
+    public int Version { get; set; }
+
+    public string CustomerId { get; set; } = "";
+    public string? Reason { get; set; }
+    public DateTimeOffset? PlacedAt { get; set; }
+    public DateTimeOffset? ReadyAt { get; set; }
+    public TimeSpan? ReadinessTimeout { get; set; }
+    /// <summary>Known once the project is placed; until then only actors heard from early are here.</summary>
+    public bool ActorSetKnown { get; set; }
+    public List<ActorProgress> Actors { get; set; } = [];
+
+    public ActorProgress Actor(Guid actorId, string nodeId)
+    {
+        var actor = Actors.Find(a => a.ActorId == actorId);
+        if (actor is null)
+        {
+            actor = new ActorProgress { ActorId = actorId, NodeId = nodeId };
+            Actors.Add(actor);
+        }
+        return actor;
+    }
+
+    /// <summary>Ready: every placed actor started; every learner also fetched its data and reached its aggregator.</summary>
+    public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.All(a =>
+        a.StartedAt is not null && a.FailedAt is null &&
+        (a.Role != ActorRoles.Learner || (a.DataFetchedAt is not null && a.ConnectedAt is not null)));
+}
+
+/// <summary>
+/// What the saga knows of one actor. Each fact is kept on its own, so events that arrive out of order
+/// (a DataFetched before its ActorStarted) or twice leave the same result.
+/// </summary>
+public sealed class ActorProgress
+{
+    public Guid ActorId { get; set; }
+    public string Role { get; set; } = "";
+    public int Instance { get; set; }
+    public string NodeId { get; set; } = "";
+    public string? Image { get; set; }
+    public string? Endpoint { get; set; }
+    public string? ContainerId { get; set; }
+    public long? Samples { get; set; }
+    public DateTimeOffset? PulledAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? DataFetchedAt { get; set; }
+    public DateTimeOffset? ConnectedAt { get; set; }
+    public DateTimeOffset? FailedAt { get; set; }
+    public string? Failure { get; set; }
+    public DateTimeOffset? RemovedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public string Status =>
+        RemovedAt is not null ? ActorStatuses.Undeployed
+        : FailedAt is not null ? ActorStatuses.Failed
+        : ConnectedAt is not null ? ActorStatuses.Connected
+        : DataFetchedAt is not null ? ActorStatuses.DataFetched
+        : StartedAt is not null ? ActorStatuses.Running
+        : PulledAt is not null ? ActorStatuses.Creating
+        : ActorStatuses.NodeScheduled;
+}

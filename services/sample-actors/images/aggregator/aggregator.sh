@@ -1,0 +1,42 @@
+#!/bin/sh
+# Sample FL aggregator (busybox sh). Learners connect over TCP, send "JOIN <id>", get "WELCOME" and
+# the connection is closed. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are accepted but unused by
+# this sample. Keep in step with process/aggregator.py.
+#
+# busybox nc has no accept loop of its own, but `nc -ll -e PROG` forks PROG per connection with the
+# socket on stdin/stdout; PROG is this script again with "session". Its log line goes to fd 3,
+# which is the container's stdout inherited through nc.
+if [ "${1:-}" = session ]; then
+    # A learner that connects and leaves without JOIN (or stalls) just ends this handler.
+    IFS= read -t 10 -r line || exit 0
+    line=$(printf '%s' "$line" | tr -d '\r')
+    case "$line" in "JOIN "?*) ;; *) exit 0 ;; esac
+    echo WELCOME
+    echo "learner ${line#JOIN } joined" >&3
+    exit 0
+fi
+
+port=${FLOPS_LISTEN_PORT:-}
+case "$port" in ''|*[!0-9]*) echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"FLOPS_LISTEN_PORT must be a port number\"}"; exit 1 ;; esac
+
+exec 3>&1
+nc -ll -p "$port" -e "$0" session &
+nc_pid=$!
+# As PID 1 the shell ignores signals it has no trap for, and runs traps only between commands:
+# hence `wait` rather than a foreground nc.
+trap 'kill $nc_pid 2>/dev/null; exit 0' TERM INT
+
+# Announce only once the port is bound (nc binds all interfaces; busybox nc can't pick one).
+i=0
+until netstat -ltn 2>/dev/null | grep -q "[:.]$port "; do
+    kill -0 "$nc_pid" 2>/dev/null && [ $i -lt 50 ] || break
+    i=$((i + 1)); usleep 100000
+done
+if ! kill -0 "$nc_pid" 2>/dev/null; then
+    echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"cannot listen on port $port\"}"
+    exit 1
+fi
+echo "aggregator ${FLOPS_ACTOR_ID:-} listening on $port"
+wait $nc_pid
+echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"listener on port $port stopped\"}"
+exit 1

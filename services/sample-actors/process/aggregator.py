@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Sample FL aggregator for the process runtime (stdlib only).
+
+Same contract as images/aggregator/aggregator.sh: learners connect over TCP, send "JOIN <id>",
+get "WELCOME" and the connection is closed; one thread per connection so a learner that stalls or
+leaves without JOIN blocks nobody. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are accepted but
+unused by this sample. Exits 0 on SIGTERM/SIGINT, 1 on bad configuration or a port it can't bind.
+"""
+import json
+import os
+import signal
+import socketserver
+import sys
+
+# Processes share the host's interfaces, so listen on loopback unless told otherwise.
+LISTEN_HOST = os.environ.get("FLOPS_LISTEN_HOST", "127.0.0.1")
+
+
+def fail(reason):
+    print("FLOPS-EVENT " + json.dumps({"event": "failed", "reason": reason}, separators=(",", ":")), flush=True)
+    sys.exit(1)
+
+
+class Session(socketserver.StreamRequestHandler):
+    timeout = 10  # a learner that stalls before JOIN only costs its own thread this long
+
+    def handle(self):
+        try:
+            line = self.rfile.readline().decode("utf-8", "replace").strip()
+        except OSError:
+            return
+        if not line.startswith("JOIN ") or not line[5:].strip():
+            return
+        self.wfile.write(b"WELCOME\n")
+        print(f"learner {line[5:].strip()} joined", flush=True)
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def main():
+    def stop(*_):
+        sys.stdout.flush()
+        os._exit(0)  # immediate, even with session threads mid-read
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    actor_id = os.environ.get("FLOPS_ACTOR_ID", "")
+    port = os.environ.get("FLOPS_LISTEN_PORT", "")
+    if not port.isdigit():
+        fail("FLOPS_LISTEN_PORT must be a port number")
+    try:
+        server = Server((LISTEN_HOST, int(port)), Session)
+    except OSError as e:
+        fail(f"cannot listen on port {port}: {e.strerror}")
+    print(f"aggregator {actor_id} listening on {port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+namespace FlopsBus.Contracts;
+
+/// <summary>Queue names, part of the wire vocabulary: they are what operators read in the management UI.</summary>
+public static class EndpointNames
+{
+    public const string Planner = "flops-planner";
+    public const string Deployment = "flops-deployment";
+
+    /// <summary>The queue of one worker node's agent: commands for that node and no other.</summary>
+    public static string Agent(string nodeId) => $"flops-agent-{nodeId}";
+
+    public static Uri AgentAddress(string nodeId) => new($"queue:{Agent(nodeId)}");
+    public static Uri PlannerAddress => new($"queue:{Planner}");
+}

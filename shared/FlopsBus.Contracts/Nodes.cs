@@ -1,0 +1,28 @@
+namespace FlopsBus.Contracts;
+
+/// <summary>What a worker node's agent tells about its node; registrations and heartbeats both carry it whole,
+/// so a planner that starts late learns every node from the next heartbeat.</summary>
+public record NodeSnapshot
+{
+    public required string NodeId { get; init; }
+    public required string Address { get; init; }
+    public IReadOnlyList<string> AddOns { get; init; } = [];
+    public string Cluster { get; init; } = "";
+    public ActorResources Capacity { get; init; } = new();
+    public ActorResources Free { get; init; } = new();
+    public IReadOnlyList<string> CachedImages { get; init; } = [];
+    /// <summary>Ports the planner may hand to actors on this node (host network: nodes on one machine share ports).</summary>
+    public int PortRangeStart { get; init; }
+    public int PortRangeEnd { get; init; }
+}
+
+public record NodeRegistered
+{
+    public required NodeSnapshot Node { get; init; }
+}
+
+public record NodeHeartbeat
+{
+    public required NodeSnapshot Node { get; init; }
+    public DateTimeOffset SentAt { get; init; }
+}

@@ -1,0 +1,88 @@
+namespace FlopsBus.Contracts;
+
+/// <summary>
+/// An FL project whose actor images sit in the registry. Upstream stages publish it, often as plain
+/// camelCase JSON, so every field may be missing and is checked by the planner.
+/// </summary>
+public record ProjectSubmitted
+{
+    public Guid ProjectId { get; init; }
+    public string? CustomerId { get; init; }
+    public string? AggregatorImage { get; init; }
+    public string? LearnerImage { get; init; }
+    public int Learners { get; init; }
+    public IReadOnlyList<string>? DataTags { get; init; }
+    public ProjectResources? Resources { get; init; }
+    public string? Mode { get; init; }
+    public TimeSpan? ReadinessTimeout { get; init; }
+}
+
+public record ProjectResources
+{
+    public ActorResources? Aggregator { get; init; }
+    public ActorResources? Learner { get; init; }
+}
+
+public record ActorResources
+{
+    public int CpuMillis { get; init; }
+    public int MemoryMb { get; init; }
+}
+
+/// <summary>A submission that cannot be handled; <see cref="Reason"/> names the bad field.</summary>
+public record ProjectRejected
+{
+    public Guid? ProjectId { get; init; }
+    public required string Reason { get; init; }
+}
+
+public record ProjectPlaced
+{
+    public Guid ProjectId { get; init; }
+    public string CustomerId { get; init; } = "";
+    public TimeSpan? ReadinessTimeout { get; init; }
+    public IReadOnlyList<PlacedActor> Actors { get; init; } = [];
+}
+
+public record PlacedActor
+{
+    public Guid ActorId { get; init; }
+    public required string Role { get; init; }
+    public int Instance { get; init; }
+    public required string NodeId { get; init; }
+    public required string Image { get; init; }
+    /// <summary>host:port the aggregator listens on; for a learner, the aggregator it connects to.</summary>
+    public string? Endpoint { get; init; }
+}
+
+public record PlacementFailed
+{
+    public Guid ProjectId { get; init; }
+    public required string ReasonCode { get; init; }
+    public required string Reason { get; init; }
+}
+
+public record ProjectReady
+{
+    public Guid ProjectId { get; init; }
+    public TimeSpan TimeToReady { get; init; }
+    public IReadOnlyList<ActorTiming> Actors { get; init; } = [];
+}
+
+public record ActorTiming
+{
+    public Guid ActorId { get; init; }
+    public required string Role { get; init; }
+    public int Instance { get; init; }
+    public required string NodeId { get; init; }
+    public TimeSpan? Started { get; init; }
+    public TimeSpan? DataFetched { get; init; }
+    public TimeSpan? Connected { get; init; }
+}
+
+public record ProjectFailed
+{
+    public Guid ProjectId { get; init; }
+    public required string Reason { get; init; }
+    public Guid? FailedActorId { get; init; }
+}

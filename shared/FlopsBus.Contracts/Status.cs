@@ -1,0 +1,34 @@
+namespace FlopsBus.Contracts;
+
+public record GetProjectStatus
+{
+    public Guid ProjectId { get; init; }
+}
+
+public record ProjectStatus
+{
+    public Guid ProjectId { get; init; }
+    public string CustomerId { get; init; } = "";
+    /// <summary>One of <see cref="ProjectStatuses"/>.</summary>
+    public required string Status { get; init; }
+    public string? Reason { get; init; }
+    public DateTimeOffset? SubmittedAt { get; init; }
+    public DateTimeOffset? ReadyAt { get; init; }
+    public IReadOnlyList<ActorStatus> Actors { get; init; } = [];
+}
+
+public record ActorStatus
+{
+    public Guid ActorId { get; init; }
+    public required string Role { get; init; }
+    public int Instance { get; init; }
+    public string? NodeId { get; init; }
+    /// <summary>One of <see cref="ActorStatuses"/>.</summary>
+    public required string Status { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+public record ProjectNotFound
+{
+    public Guid ProjectId { get; init; }
+}

@@ -1,0 +1,63 @@
+namespace FlopsBus.Contracts;
+
+/// <summary>Roles an actor plays, as passed to the actor in FLOPS_ROLE.</summary>
+public static class ActorRoles
+{
+    public const string Aggregator = "aggregator";
+    public const string Learner = "learner";
+    public const string RootAggregator = "root-aggregator";
+    public const string ClusterAggregator = "cluster-aggregator";
+}
+
+public static class ProjectModes
+{
+    public const string Classic = "classic";
+    public const string Hierarchical = "hierarchical";
+}
+
+public static class NodeAddOns
+{
+    public const string FlopsLearner = "flops-learner";
+}
+
+/// <summary>Status words of an actor instance; they follow Oakestra's.</summary>
+public static class ActorStatuses
+{
+    public const string Requested = "REQUESTED";
+    public const string NodeScheduled = "NODE_SCHEDULED";
+    public const string Pulling = "PULLING";
+    public const string Creating = "CREATING";
+    public const string Running = "RUNNING";
+    public const string DataFetched = "DATA_FETCHED";
+    public const string Connected = "CONNECTED";
+    public const string Failed = "FAILED";
+    public const string Undeployed = "UNDEPLOYED";
+}
+
+public static class ProjectStatuses
+{
+    public const string Submitted = "SUBMITTED";
+    public const string Placing = "PLACING";
+    public const string Deploying = "DEPLOYING";
+    public const string Ready = "READY";
+    public const string Failed = "FAILED";
+    public const string TearingDown = "TEARING_DOWN";
+    public const string Undeployed = "UNDEPLOYED";
+}
+
+/// <summary>Where in an actor's life a failure happened (<see cref="ActorFailed.Stage"/>).</summary>
+public static class FailureStages
+{
+    public const string Pull = "pull";
+    public const string Create = "create";
+    public const string Start = "start";
+    public const string Data = "data";
+    public const string Connect = "connect";
+    public const string Exited = "exited";
+}
+
+public static class PlacementFailureCodes
+{
+    public const string NoQualifiedWorkerFound = "NO_QUALIFIED_WORKER_FOUND";
+    public const string NoWorkerCapacity = "NO_WORKER_CAPACITY";
+}

@@ -1,0 +1,61 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlopsBus.Hosting;
+
+public static class BusRegistration
+{
+    /// <summary>
+    /// The one place that configures MassTransit for every FlopsBus process: transport from configuration,
+    /// kebab-case endpoint names, usage telemetry off.
+    /// </summary>
+    public static IServiceCollection AddFlopsBus(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<IBusRegistrationConfigurator> register,
+        Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureEndpoints = null)
+    {
+        var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        services.AddSingleton(options);
+
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.SetKebabCaseEndpointNameFormatter();
+            register(x);
+
+            if (options.InMemory)
+            {
+                x.UsingInMemory((context, cfg) =>
+                {
+                    configureEndpoints?.Invoke(context, cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    var (username, password) = options.Credentials();
+                    cfg.Host(options.Host, options.Port, options.VirtualHost, h =>
+                    {
+                        h.Username(username);
+                        h.Password(password);
+                    });
+                    configureEndpoints?.Invoke(context, cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Lets an endpoint that upstream stages publish to take a plain JSON body (content type application/json,
+    /// camelCase, no envelope), as non-.NET stages and the management UI send. Any message type is read from
+    /// such a body, so only endpoints with a single message type should accept it.
+    /// </summary>
+    public static void AcceptPlainJson(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+}
