@@ -10,7 +10,7 @@ namespace FlopsBus.Agent;
 /// One worker node's agent: turns DeployActor into a running actor, follows its output into bus events,
 /// and removes it on request. It keeps the actors it runs, so a repeated command is answered, not redone.
 /// </summary>
-public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<IPublishEndpoint> bus, ILogger<NodeAgent> logger)
+public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<IPublishEndpoint> bus, ILogger<NodeAgent> logger) : IAsyncDisposable
 {
     private sealed class RunningActor(DeployActor command, string containerId, DateTimeOffset startedAt)
     {
@@ -241,6 +241,20 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             PortRangeStart = options.PortRangeStart,
             PortRangeEnd = options.PortRangeEnd,
         };
+    }
+
+    /// <summary>
+    /// Stops following, and leaves the actors to the runtime: containers outlive an agent restart (a restart of
+    /// the agent is not a restart of the node), local processes end with the agent that started them.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var actor in _actors.Values)
+        {
+            actor.Removing = true;
+            await actor.Stop.CancelAsync();
+        }
+        if (runtime is IDisposable disposable) disposable.Dispose();
     }
 
     private async Task Fail(IPublishEndpoint publish, DeployActor command, string stage, string reason, int? exitCode = null)
