@@ -1,0 +1,39 @@
+using FlopsBus.Contracts;
+using MassTransit;
+
+namespace FlopsBus.Cli;
+
+/// <summary>Listens for how one project ends: ProjectReady, or ProjectFailed / ProjectRejected with the reason.</summary>
+public sealed class ProjectOutcome : IAsyncDisposable
+{
+    private readonly TaskCompletionSource<(bool Ready, string Reason)> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HostReceiveEndpointHandle _endpoint;
+
+    private ProjectOutcome(IBus bus, Guid projectId)
+    {
+        _endpoint = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-cli-watch"), DefaultEndpointNameFormatter.Instance, e =>
+        {
+            e.Handler<ProjectReady>(c => Settle(c.Message.ProjectId == projectId, true, ""));
+            e.Handler<ProjectFailed>(c => Settle(c.Message.ProjectId == projectId, false, c.Message.Reason));
+            e.Handler<ProjectRejected>(c => Settle(c.Message.ProjectId == projectId, false, c.Message.Reason));
+        });
+    }
+
+    public Task<(bool Ready, string Reason)> Task => _outcome.Task;
+
+    /// <summary>Starts listening; returns once the subscription is in place, so no outcome can slip by.</summary>
+    public static async Task<ProjectOutcome> Listen(IBus bus, Guid projectId)
+    {
+        var outcome = new ProjectOutcome(bus, projectId);
+        await outcome._endpoint.Ready;
+        return outcome;
+    }
+
+    private Task Settle(bool mine, bool ready, string reason)
+    {
+        if (mine) _outcome.TrySetResult((ready, reason));
+        return System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _endpoint.StopAsync();
+}

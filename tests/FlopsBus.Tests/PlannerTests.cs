@@ -1,0 +1,109 @@
+using FlopsBus.Contracts;
+using FlopsBus.Planner;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlopsBus.Tests;
+
+public sealed class PlannerTests : IAsyncLifetime
+{
+    private readonly ServiceProvider _provider;
+
+    public PlannerTests()
+    {
+        var services = new ServiceCollection();
+        services.AddPlannerServices(new ConfigurationBuilder().Build());
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromMilliseconds(300));
+            x.AddPlanner();
+        });
+        _provider = services.BuildServiceProvider(true);
+    }
+
+    private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
+    public Task InitializeAsync() => Harness.Start();
+    public async Task DisposeAsync() => await _provider.DisposeAsync();
+
+    private async Task RegisterNodes()
+    {
+        string[] ids = ["plain", "learner-a", "learner-b"];
+        foreach (var id in ids)
+            await Harness.Bus.Publish(new NodeRegistered
+            {
+                Node = new NodeSnapshot
+                {
+                    NodeId = id, Address = "127.0.0.1", AddOns = id.StartsWith("learner") ? [NodeAddOns.FlopsLearner] : [],
+                    Capacity = new ActorResources { CpuMillis = 4000, MemoryMb = 4096 }, PortRangeStart = 41000, PortRangeEnd = 41010,
+                }
+            });
+        var registry = _provider.GetRequiredService<NodeRegistry>();
+        Assert.True(await Harness.Consumed.Any<NodeRegistered>(x => x.Context.Message.Node.NodeId == "learner-b"));
+        Assert.Equal(3, registry.LiveNodes().Count);
+    }
+
+    private static ProjectSubmitted Project() => new()
+    {
+        ProjectId = Guid.NewGuid(), CustomerId = "c",
+        AggregatorImage = "127.0.0.1:5000/flops/sample-aggregator:1", LearnerImage = "127.0.0.1:5000/flops/sample-learner:1",
+        Learners = 2, DataTags = ["mnist"],
+    };
+
+    [Fact]
+    public async Task A_submission_with_zero_learners_is_rejected_naming_the_field()
+    {
+        var project = Project() with { Learners = 0 };
+        await Harness.Bus.Publish(project);
+
+        Assert.True(await Harness.Published.Any<ProjectRejected>(x =>
+            x.Context.Message.ProjectId == project.ProjectId && x.Context.Message.Reason.StartsWith("learners must be between 1")));
+        Assert.False(await Harness.Sent.Any<DeployActor>());
+    }
+
+    [Fact]
+    public async Task A_placed_project_sends_one_DeployActor_to_each_chosen_node()
+    {
+        await RegisterNodes();
+        var project = Project();
+        await Harness.Bus.Publish(project);
+
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId));
+        var placed = Harness.Published.Select<ProjectPlaced>().Single().Context.Message;
+        Assert.Equal(3, placed.Actors.Count);
+        var commands = Harness.Sent.Select<DeployActor>().ToList();
+        Assert.Equal(3, commands.Count);
+        Assert.All(commands, c => Assert.EndsWith(EndpointNames.Agent(c.Context.Message.NodeId), c.Context.DestinationAddress!.AbsolutePath));
+        var aggregator = placed.Actors.Single(a => a.Role == ActorRoles.Aggregator);
+        Assert.All(commands.Where(c => c.Context.Message.Role == ActorRoles.Learner), c =>
+        {
+            Assert.Equal(aggregator.Endpoint, c.Context.Message.AggregatorEndpoint);
+            Assert.Equal(["mnist"], c.Context.Message.DataTags);
+        });
+    }
+
+    [Fact]
+    public async Task A_redelivered_submission_sends_the_same_actors_again()
+    {
+        await RegisterNodes();
+        var project = Project();
+        await Harness.Bus.Publish(project);
+        await Harness.Bus.Publish(project);
+        await Harness.InactivityTask;
+
+        var commands = Harness.Sent.Select<DeployActor>().Select(c => (c.Context.Message.ActorId, c.Context.Message.NodeId)).ToList();
+        Assert.Equal(6, commands.Count);
+        Assert.Equal(3, commands.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task With_no_nodes_the_project_fails_at_once_with_a_reason_code()
+    {
+        var project = Project();
+        await Harness.Bus.Publish(project);
+
+        Assert.True(await Harness.Published.Any<PlacementFailed>(x =>
+            x.Context.Message.ProjectId == project.ProjectId && x.Context.Message.ReasonCode == PlacementFailureCodes.NoQualifiedWorkerFound));
+    }
+}
