@@ -1,0 +1,71 @@
+using FlopsBus.Deployment;
+using FlopsBus.Hosting;
+using FlopsBus.Planner;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlopsBus.IntegrationTests;
+
+/// <summary>
+/// A virtual host of its own on the real broker, with the planner and the deployment saga running in this
+/// process against it, and a recorder of the events they and the agents publish.
+/// </summary>
+public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
+{
+    private IHost? _host;
+
+    public string VirtualHost { get; } = $"flops-test-{Guid.NewGuid():N}"[..24];
+    public RabbitMqManagement Management { get; } = new();
+    public RecordedEvents Events { get; private set; } = null!;
+    public IBus Bus => _host!.Services.GetRequiredService<IBus>();
+    public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
+
+    public Dictionary<string, string?> BusSettings => new()
+    {
+        ["Bus:Transport"] = "RabbitMq",
+        ["Bus:Host"] = TestEnvironment.RabbitHost,
+        ["Bus:VirtualHost"] = VirtualHost,
+        ["Bus:Username"] = TestEnvironment.RabbitUser,
+        ["Bus:Password"] = TestEnvironment.RabbitPassword,
+    };
+
+    public async Task InitializeAsync()
+    {
+        await Management.CreateVirtualHost(VirtualHost);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(BusSettings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddPlannerServices(builder.Configuration);
+        builder.Services.AddFlopsBus(builder.Configuration, bus => { bus.AddPlanner(); bus.AddDeploymentSaga(); });
+        _host = builder.Build();
+        await _host.StartAsync();
+        Events = await RecordedEvents.Start(Bus);
+    }
+
+    /// <summary>Waits, bounded, until the planner has heard from <paramref name="count"/> nodes.</summary>
+    public async Task WaitForNodes(int count, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (Nodes.LiveNodes().Count < count)
+        {
+            if (deadline.IsCancellationRequested)
+                throw new TimeoutException($"The planner knows {Nodes.LiveNodes().Count} of {count} nodes after {timeout}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await Events.DisposeAsync();
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+        await Management.DeleteVirtualHost(VirtualHost);
+        Management.Dispose();
+    }
+}

@@ -1,0 +1,31 @@
+namespace FlopsBus.IntegrationTests;
+
+/// <summary>Where the services that `make test` starts (tests/infra/up.sh) listen; overridable by environment.</summary>
+public static class TestEnvironment
+{
+    public static string RabbitHost => Get("FLOPS_TEST_RABBITMQ_HOST", "127.0.0.1");
+    public static int RabbitManagementPort => int.Parse(Get("FLOPS_TEST_RABBITMQ_MANAGEMENT_PORT", "15672"));
+    public static string RabbitUser => Get("FLOPS_TEST_RABBITMQ_USER", "guest");
+    public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");
+    public static string DockerEndpoint => Get("FLOPS_TEST_DOCKER_ENDPOINT", "unix:///var/run/docker.sock");
+    public static string Registry => Get("FLOPS_TEST_REGISTRY", "127.0.0.1:5000");
+
+    public static string AggregatorImage => $"{Registry}/flops/sample-aggregator:1";
+    public static string LearnerImage => $"{Registry}/flops/sample-learner:1";
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FlopsBus.sln")))
+                dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("FlopsBus.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>bin/Debug or bin/Release: the agent host was built the same way as this test assembly.</summary>
+    public static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    private static string Get(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+}
