@@ -1,5 +1,10 @@
 using FlopsBus.Cli;
+using Spectre.Console;
 using Spectre.Console.Cli;
+
+// Piped output (scripts, CI logs) would otherwise be cut to 80 columns and wrap the status table.
+if (Console.IsOutputRedirected)
+    AnsiConsole.Profile.Width = 120;
 
 var app = new CommandApp();
 app.Configure(c =>
