@@ -64,6 +64,8 @@ def main():
     tags = [t for t in os.environ.get("FLOPS_DATA_TAGS", "").split(",") if t]
     aggregator = os.environ.get("FLOPS_AGGREGATOR", "")
     host, _, port = aggregator.rpartition(":")
+    if not actor_id:
+        fail(1, "FLOPS_ACTOR_ID is not set")
     if not data_dir:
         fail(2, "FLOPS_DATA_DIR is not set")
     if not host or not port.isdigit():

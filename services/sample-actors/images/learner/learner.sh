@@ -14,6 +14,7 @@ fail() { event "{\"event\":\"failed\",\"reason\":\"$(json_str "$2")\"}"; exit "$
 data_dir=${FLOPS_DATA_DIR:-/data}
 timeout_s=${FLOPS_CONNECT_TIMEOUT_SECONDS:-120}
 aggregator=${FLOPS_AGGREGATOR:-}
+[ -n "${FLOPS_ACTOR_ID:-}" ] || fail 1 "FLOPS_ACTOR_ID is not set"
 case "$aggregator" in *?:[0-9]*) ;; *) fail 1 "FLOPS_AGGREGATOR must be host:port, got '$aggregator'" ;; esac
 case "$timeout_s" in ''|*[!0-9]*) fail 1 "FLOPS_CONNECT_TIMEOUT_SECONDS must be whole seconds" ;; esac
 
@@ -42,7 +43,7 @@ host=${aggregator%:*} port=${aggregator##*:}
 deadline=$(($(date +%s) + timeout_s))
 delay_ms=200
 while :; do
-    reply=$(printf 'JOIN %s\n' "${FLOPS_ACTOR_ID:-}" | timeout 3 nc "$host" "$port" 2>/dev/null | tr -d '\r')
+    reply=$(printf 'JOIN %s\n' "$FLOPS_ACTOR_ID" | timeout 3 nc "$host" "$port" 2>/dev/null | tr -d '\r')
     case "$reply" in WELCOME*) break ;; esac
     [ "$(date +%s)" -lt "$deadline" ] || fail 3 "aggregator $aggregator unreachable after $timeout_s s"
     usleep $((delay_ms * 1000)) & wait $!

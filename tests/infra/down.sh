@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Stops what up.sh started (containers of the engine go down with dockerd). The state in .infra/
+# is kept, so the next up.sh reuses data and images; delete .infra/ for a clean slate.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE="$ROOT/.infra"
+report() { printf '  %-10s  %s\n' "$1" "$2"; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+wait_gone() { # pid seconds
+    local deadline=$((SECONDS + $2))
+    until gone "$1"; do ((SECONDS < deadline)) || return 1; sleep 0.2; done
+}
+stop_pid() { # name pid expected-command: only a process that still runs that command is ours
+    local pid=$2
+    if [[ -n $pid ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$3"* ]]; then
+        kill -TERM "$pid"
+        wait_gone "$pid" 30 || { kill -KILL "$pid" 2>/dev/null || true; }
+        report "$1" stopped
+    else
+        report "$1" "not running"
+    fi
+}
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [[ -n $PGBIN && -f $STATE/postgres/data/postmaster.pid ]] \
+    && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/postgres/data" stop -m fast >/dev/null 2>&1; then
+    report postgres stopped
+else
+    report postgres "not running"
+fi
+
+export RABBITMQ_NODENAME=rabbit@localhost
+if command -v rabbitmqctl >/dev/null && rabbitmqctl -q stop >/dev/null 2>&1; then
+    epmd -kill >/dev/null 2>&1 || true   # the broker started it; it would outlive the broker
+    report rabbitmq stopped
+else
+    report rabbitmq "not running"
+fi
+
+stop_pid registry "$(cat "$STATE/registry.pid" 2>/dev/null || true)" "docker-registry serve"
+stop_pid dockerd "$(cat /var/run/docker.pid 2>/dev/null || true)" dockerd
