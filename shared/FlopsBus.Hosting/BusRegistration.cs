@@ -18,6 +18,14 @@ public static class BusRegistration
     {
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         services.AddSingleton(options);
+        // Start-up returns only once every endpoint is bound: a host that publishes right after starting
+        // would otherwise send into exchanges nothing is bound to yet, and RabbitMQ drops what it cannot route.
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
 
         services.AddMassTransit(x =>
         {

@@ -37,7 +37,10 @@ public sealed class PlainJsonSubmissionTests : IAsyncLifetime
         var rejected = await _system.Events.WaitFor<ProjectRejected>(r => r.ProjectId is null, Patience);
         Assert.Contains("could not be read as a ProjectSubmitted", rejected[0].Reason);
         Assert.Contains("flops-planner_error", rejected[0].Reason);
-        Assert.Contains("this is not json {", await _system.Management.PeekMessages(_system.VirtualHost, EndpointNames.Planner + "_error"));
+        // The rejection is published as the receive faults; the move to the error queue follows it.
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!(await _system.Management.PeekMessages(_system.VirtualHost, EndpointNames.Planner + "_error")).Contains("this is not json {"))
+            await Task.Delay(50, deadline.Token);
     }
 
     [Theory]

@@ -6,18 +6,22 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace FlopsBus.IntegrationTests;
 
 /// <summary>
-/// A virtual host of its own on the real broker, with the planner and the deployment saga running in this
-/// process against it, and a recorder of the events they and the agents publish.
+/// A virtual host of its own on the real broker and a database of its own on the real PostgreSQL, with the
+/// planner and the deployment saga running in this process against them, and a recorder of the events
+/// they and the agents publish.
 /// </summary>
 public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
 {
     private IHost? _host;
 
     public string VirtualHost { get; } = $"flops-test-{Guid.NewGuid():N}"[..24];
+    public string Database => VirtualHost.Replace('-', '_');
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = Database }.ConnectionString;
     public RabbitMqManagement Management { get; } = new();
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
@@ -35,11 +39,20 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Management.CreateVirtualHost(VirtualHost);
+        await Start();
+    }
+
+    /// <summary>Starts (or, after <see cref="Stop"/>, restarts) the planner and saga host.</summary>
+    public async Task Start()
+    {
+        // MassTransit keeps its log context in an AsyncLocal that outlives a stopped host in this test's flow;
+        // a restarted host must get its own, as a restarted process would.
+        LogContext.Current = null;
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPlannerServices(builder.Configuration);
-        builder.Services.AddFlopsBus(builder.Configuration, bus => { bus.AddPlanner(); bus.AddDeploymentSaga(); });
+        builder.Services.AddFlopsBus(builder.Configuration, bus => { bus.AddPlanner(); bus.AddDeploymentSaga(ConnectionString); });
         _host = builder.Build();
         await _host.StartAsync();
         Events = await RecordedEvents.Start(Bus);
@@ -57,15 +70,24 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
         }
     }
 
+    /// <summary>Stops the host as a crash would leave things: nothing in memory survives, the broker and database keep theirs.</summary>
+    public async Task Stop()
+    {
+        if (_host is null) return;
+        await Events.DisposeAsync();
+        await _host.StopAsync();
+        _host.Dispose();
+        _host = null;
+    }
+
     public async Task DisposeAsync()
     {
-        if (_host is not null)
-        {
-            await Events.DisposeAsync();
-            await _host.StopAsync();
-            _host.Dispose();
-        }
+        await Stop();
         await Management.DeleteVirtualHost(VirtualHost);
         Management.Dispose();
+        await using var admin = new NpgsqlConnection(TestEnvironment.Postgres);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
     }
 }

@@ -8,6 +8,7 @@ public static class TestEnvironment
     public static string RabbitUser => Get("FLOPS_TEST_RABBITMQ_USER", "guest");
     public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");
     public static string DockerEndpoint => Get("FLOPS_TEST_DOCKER_ENDPOINT", "unix:///var/run/docker.sock");
+    public static string Postgres => Get("FLOPS_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Username=flops;Database=flopsbus");
     public static string Registry => Get("FLOPS_TEST_REGISTRY", "127.0.0.1:5000");
 
     public static string AggregatorImage => $"{Registry}/flops/sample-aggregator:1";

@@ -1,15 +1,20 @@
-using FlopsBus.Contracts;
+using FlopsBus.Deployment.Persistence;
 using MassTransit;
 
 namespace FlopsBus.Deployment;
 
 public static class DeploymentRegistration
 {
-    /// <summary>The deployment saga on its endpoint, with an in-memory store (embedded runs and tests).</summary>
-    public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus)
+    /// <summary>
+    /// The deployment saga on its endpoint, persisted in PostgreSQL; with no connection string, in memory
+    /// (the embedded run and unit tests only).
+    /// </summary>
+    public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null)
     {
-        bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState>()
-            .Endpoint(e => e.Name = EndpointNames.Deployment)
-            .InMemoryRepository();
+        var saga = bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState, ProjectDeploymentStateDefinition>();
+        if (string.IsNullOrWhiteSpace(connectionString))
+            saga.InMemoryRepository();
+        else
+            saga.PostgresRepository(connectionString);
     }
 }

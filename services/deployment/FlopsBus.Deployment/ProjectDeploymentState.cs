@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FlopsBus.Contracts;
 using MassTransit;
 
@@ -31,6 +32,7 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     }
 
     /// <summary>Ready: every placed actor started; every learner also fetched its data and reached its aggregator.</summary>
+    [JsonIgnore]
     public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.All(a =>
         a.StartedAt is not null && a.FailedAt is null &&
         (a.Role != ActorRoles.Learner || (a.DataFetchedAt is not null && a.ConnectedAt is not null)));
@@ -59,6 +61,7 @@ public sealed class ActorProgress
     public DateTimeOffset? RemovedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    [JsonIgnore]
     public string Status =>
         RemovedAt is not null ? ActorStatuses.Undeployed
         : FailedAt is not null ? ActorStatuses.Failed

@@ -1,0 +1,124 @@
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Context;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace FlopsBus.Deployment.Persistence;
+
+/// <summary>
+/// The saga repository on PostgreSQL through Npgsql and Dapper. MassTransit's own Dapper repository speaks
+/// only SQL Server in the 8.x line this project can use, so this one plugs <see cref="ProjectDeploymentStore"/>
+/// into MassTransit's repository pipeline: one transaction per message, committed after the saga ran.
+/// </summary>
+public sealed class PostgresSagaRepositoryContextFactory(
+    NpgsqlDataSource dataSource,
+    ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory) :
+    ISagaRepositoryContextFactory<ProjectDeploymentState>,
+    ILoadSagaRepositoryContextFactory<ProjectDeploymentState>
+{
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<ProjectDeploymentState, T>> next) where T : class
+    {
+        await using var store = await ProjectDeploymentStore.Open(dataSource, context.CancellationToken);
+        await next.Send(new PostgresSagaRepositoryContext<T>(store, context, factory));
+        await store.Commit(context.CancellationToken);
+    }
+
+    public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<ProjectDeploymentState> query,
+        IPipe<SagaRepositoryQueryContext<ProjectDeploymentState, T>> next) where T : class =>
+        throw new NotSupportedException("Deployment sagas are correlated by project id; query correlation is not supported.");
+
+    public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<ProjectDeploymentState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        await using var store = await ProjectDeploymentStore.Open(dataSource, cancellationToken);
+        return await asyncMethod(new PostgresLoadSagaRepositoryContext(store, cancellationToken));
+    }
+
+    public void Probe(ProbeContext context) => context.Add("persistence", "postgresql");
+}
+
+public sealed class PostgresSagaRepositoryContext<TMessage> :
+    ConsumeContextScope<TMessage>,
+    SagaRepositoryContext<ProjectDeploymentState, TMessage>
+    where TMessage : class
+{
+    private readonly ProjectDeploymentStore store;
+    private readonly ConsumeContext<TMessage> consumeContext;
+    private readonly ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory;
+
+    public PostgresSagaRepositoryContext(ProjectDeploymentStore store, ConsumeContext<TMessage> consumeContext,
+        ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory)
+        : base(consumeContext, store)
+    {
+        this.store = store;
+        this.consumeContext = consumeContext;
+        this.factory = factory;
+    }
+
+    public Task<SagaConsumeContext<ProjectDeploymentState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, ProjectDeploymentState instance,
+        SagaConsumeContextMode mode) where T : class =>
+        factory.CreateSagaConsumeContext(store, context, instance, mode);
+
+    public Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Add(ProjectDeploymentState instance) =>
+        factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Add);
+
+    public async Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Insert(ProjectDeploymentState instance)
+    {
+        await store.Insert(instance, CancellationToken);
+        return await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Insert);
+    }
+
+    public async Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Load(Guid correlationId)
+    {
+        var instance = await store.Load(correlationId, CancellationToken);
+        return instance is null ? null! : await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Load);
+    }
+
+    public Task Save(SagaConsumeContext<ProjectDeploymentState> context) => store.Insert(context.Saga, CancellationToken);
+    public Task Update(SagaConsumeContext<ProjectDeploymentState> context) => store.Update(context.Saga, CancellationToken);
+    public Task Delete(SagaConsumeContext<ProjectDeploymentState> context) => store.Delete(context.Saga, CancellationToken);
+    public Task Discard(SagaConsumeContext<ProjectDeploymentState> context) => Task.CompletedTask;
+    public Task Undo(SagaConsumeContext<ProjectDeploymentState> context) => Task.CompletedTask;
+}
+
+public sealed class PostgresLoadSagaRepositoryContext(ProjectDeploymentStore store, CancellationToken cancellationToken) :
+    BasePipeContext(cancellationToken),
+    LoadSagaRepositoryContext<ProjectDeploymentState>
+{
+    public Task<ProjectDeploymentState> Load(Guid correlationId) => store.Load(correlationId, CancellationToken)!;
+}
+
+public static class PostgresSagaRepositoryRegistration
+{
+    public static ISagaRegistrationConfigurator<ProjectDeploymentState> PostgresRepository(
+        this ISagaRegistrationConfigurator<ProjectDeploymentState> saga, string connectionString)
+    {
+        saga.Repository(r =>
+        {
+            r.TryAddSingleton(_ =>
+            {
+                DeploymentSchema.Migrate(connectionString);
+                return NpgsqlDataSource.Create(connectionString);
+            });
+            // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.
+            r.AddHostedService(sp => new DeploymentSchemaMigration(sp.GetRequiredService<NpgsqlDataSource>()));
+            r.RegisterLoadSagaRepository<ProjectDeploymentState, PostgresSagaRepositoryContextFactory>();
+            r.RegisterSagaRepository<ProjectDeploymentState, ProjectDeploymentStore,
+                SagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState>, PostgresSagaRepositoryContextFactory>();
+        });
+        return saga;
+    }
+}
+
+/// <summary>Resolving the data source runs the migrations; this makes it happen when the host starts.</summary>
+internal sealed class DeploymentSchemaMigration(NpgsqlDataSource dataSource) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+}

@@ -1,0 +1,42 @@
+using FlopsBus.Contracts;
+using FlopsBus.Deployment.Persistence;
+using MassTransit;
+
+namespace FlopsBus.Deployment;
+
+/// <summary>
+/// The saga's endpoint. Within a process, one project's events take turns (a partitioner keyed by project id)
+/// while different projects run in parallel. Across saga host instances two events of one project may still
+/// race: the loser of the version check retries against the newer state, and what it publishes or sends
+/// waits in the outbox until its update has committed.
+/// </summary>
+public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDeploymentState>
+{
+    public ProjectDeploymentStateDefinition() => EndpointName = EndpointNames.Deployment;
+
+    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpoint, ISagaConfigurator<ProjectDeploymentState> saga,
+        IRegistrationContext context)
+    {
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Handle<ProjectDeploymentConcurrencyException>();
+            r.Handle<SagaException>(e => e.InnerException is ProjectDeploymentConcurrencyException);
+            r.Exponential(20, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(20));
+        });
+        endpoint.UseInMemoryOutbox(context);
+
+        var partition = endpoint.CreatePartitioner(Environment.ProcessorCount * 8);
+        ByProject<ProjectPlaced>(saga, partition, m => m.ProjectId);
+        ByProject<PlacementFailed>(saga, partition, m => m.ProjectId);
+        ByProject<ImagePulled>(saga, partition, m => m.ProjectId);
+        ByProject<ActorStarted>(saga, partition, m => m.ProjectId);
+        ByProject<DataFetched>(saga, partition, m => m.ProjectId);
+        ByProject<AggregatorConnected>(saga, partition, m => m.ProjectId);
+        ByProject<ActorFailed>(saga, partition, m => m.ProjectId);
+        ByProject<ActorRemoved>(saga, partition, m => m.ProjectId);
+    }
+
+    private static void ByProject<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, Func<T, Guid> projectId)
+        where T : class =>
+        saga.Message<T>(m => m.UsePartitioner(partition, c => projectId(c.Message)));
+}

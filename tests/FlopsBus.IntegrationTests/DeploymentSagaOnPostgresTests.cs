@@ -1,0 +1,104 @@
+using System.Text.Json;
+using FlopsBus.Contracts;
+using Npgsql;
+
+namespace FlopsBus.IntegrationTests;
+
+/// <summary>The deployment saga persisted in the real PostgreSQL, fed through the real broker.</summary>
+public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly PlannerAndSagaOnRabbitMq _system = new();
+    private readonly Guid _projectId = Guid.NewGuid();
+    private readonly List<PlacedActor> _actors = [];
+
+    public DeploymentSagaOnPostgresTests()
+    {
+        _actors.Add(Actor(ActorRoles.Aggregator, 0));
+        for (var i = 0; i < 10; i++) _actors.Add(Actor(ActorRoles.Learner, i));
+    }
+
+    public Task InitializeAsync() => _system.InitializeAsync();
+    public Task DisposeAsync() => _system.DisposeAsync();
+
+    private static PlacedActor Actor(string role, int instance) => new()
+    {
+        ActorId = Guid.NewGuid(), Role = role, Instance = instance, NodeId = $"node-{instance % 3}", Image = "127.0.0.1:5000/x:1", Endpoint = "127.0.0.1:41000"
+    };
+
+    private ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "pg", Actors = _actors };
+
+    private IEnumerable<object> EventsOf(PlacedActor a)
+    {
+        yield return new ActorStarted { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Role, StartedAt = DateTimeOffset.UtcNow };
+        if (a.Role != ActorRoles.Learner) yield break;
+        yield return new DataFetched { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Samples = 10 };
+        yield return new AggregatorConnected { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId };
+    }
+
+    private async Task<(string State, int Version, JsonElement Document)?> Row()
+    {
+        await using var connection = new NpgsqlConnection(_system.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_state, version, state::text FROM project_deployments WHERE correlation_id = @id", connection);
+        command.Parameters.AddWithValue("id", _projectId);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync()) return null;
+        return (reader.GetString(0), reader.GetInt32(1), JsonDocument.Parse(reader.GetString(2)).RootElement.Clone());
+    }
+
+    private async Task<(string State, int Version, JsonElement Document)> WaitForRow(Func<(string State, int Version, JsonElement Document), bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            if (await Row() is { } row && condition(row)) return row;
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    private static int ActorsWith(JsonElement document, string fact) =>
+        document.GetProperty("actors").EnumerateArray().Count(a => a.GetProperty(fact).ValueKind != JsonValueKind.Null);
+
+    [Fact]
+    public async Task Events_of_one_project_consumed_concurrently_all_take_effect()
+    {
+        var messages = new object[] { Placed }.Concat(_actors.SelectMany(EventsOf)).ToList();
+
+        await Task.WhenAll(messages.Select(m => _system.Bus.Publish(m)));
+
+        try
+        {
+            await _system.Events.WaitFor<ProjectReady>(r => r.ProjectId == _projectId, Patience);
+        }
+        catch (TimeoutException e)
+        {
+            var row = await Row();
+            throw new TimeoutException(row is not { } r ? e.Message :
+                $"{e.Message}\nThe saga row: {r.State} version {r.Version}, started {ActorsWith(r.Document, "startedAt")}, " +
+                $"data {ActorsWith(r.Document, "dataFetchedAt")}, connected {ActorsWith(r.Document, "connectedAt")}", e);
+        }
+        var (state, version, document) = (await Row())!.Value;
+        Assert.Equal("Ready", state);
+        Assert.Equal(11, ActorsWith(document, "startedAt"));
+        Assert.Equal(10, ActorsWith(document, "dataFetchedAt"));
+        Assert.Equal(10, ActorsWith(document, "connectedAt"));
+        Assert.True(version >= messages.Count, $"every message is one committed update: version {version} for {messages.Count} messages");
+    }
+
+    [Fact]
+    public async Task A_saga_host_restarted_in_the_middle_of_a_deployment_finishes_it()
+    {
+        var before = new object[] { Placed }.Concat(_actors.Take(6).SelectMany(EventsOf)).ToList();
+        foreach (var m in before) await _system.Bus.Publish(m);
+        await WaitForRow(r => ActorsWith(r.Document, "connectedAt") == 5);
+
+        await _system.Stop();
+        await _system.Start();
+        foreach (var m in _actors.Skip(6).SelectMany(EventsOf)) await _system.Bus.Publish(m);
+
+        await _system.Events.WaitFor<ProjectReady>(r => r.ProjectId == _projectId, Patience);
+        Assert.Equal("Ready", (await Row())!.Value.State);
+    }
+}
