@@ -113,6 +113,7 @@ fi
 
 # ---- PostgreSQL
 PGDATA="$STATE/postgres/data"
+mkdir -p "$STATE/postgres"   # for the log, also when another checkout's server is the one answering
 pg_up() { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U flops -d postgres; }
 as_pg() { runuser -u postgres -- "$@"; }
 if pg_up; then
