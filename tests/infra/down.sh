@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Stops what up.sh started (containers of the engine go down with dockerd). The state in .infra/
-# is kept, so the next up.sh reuses data and images; delete .infra/ for a clean slate.
+# Stops what up.sh started (containers of the engine go down with dockerd). The state folder
+# is kept, so the next up.sh reuses data and images; delete it for a clean slate.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-STATE="$ROOT/.infra"
+# Outside the checkout: the broker and the database run as their own users, who may not be able to
+# enter the folder a checkout sits in (CI clones into a private temporary folder). One state for every
+# checkout on the machine, as the services and their ports are one per machine too.
+STATE="${FLOPS_INFRA_STATE:-/var/tmp/flopsbus-infra}"
 report() { printf '  %-10s  %s\n' "$1" "$2"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_gone() { # pid seconds

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Brings up the local test infrastructure: dockerd, image registry, RabbitMQ, PostgreSQL and the
 # sample actor images. Idempotent: whatever already answers is reused, so a warm run is fast.
-# Everything listens on 127.0.0.1 only; state and logs live in <repo>/.infra/.
+# Everything listens on 127.0.0.1 only; state and logs live in $FLOPS_INFRA_STATE (/var/tmp/flopsbus-infra).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-STATE="$ROOT/.infra"
+# Outside the checkout: the broker and the database run as their own users, who may not be able to
+# enter the folder a checkout sits in (CI clones into a private temporary folder). One state for every
+# checkout on the machine, as the services and their ports are one per machine too.
+STATE="${FLOPS_INFRA_STATE:-/var/tmp/flopsbus-infra}"
 DOCKER=/usr/bin/docker   # docker.io's client: it speaks the engine's API (a newer client may be first on PATH)
 REGISTRY=127.0.0.1:5000
 PG_PORT=5432
@@ -14,7 +17,7 @@ PG_PORT=5432
 RABBIT_USER=guest RABBIT_PASS=guest
 export RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=5672
 
-mkdir -p "$STATE"
+mkdir -p "$STATE" && chmod 755 "$STATE"
 report() { printf '  %-10s  %s\n' "$1" "$2"; }
 fail() { # component logfile reason
     report "$1" "FAILED ($3)"
