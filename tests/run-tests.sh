@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution (already built) and ends with the totals on a line of their own:
-# "N passed, N failed, N skipped". Exits non-zero when a test failed or none ran.
+# "N passed, N failed, N skipped". Exits non-zero when a test failed or none ran. One test project at
+# a time (-m:1): on two cores, the harness tests' inactivity timeouts should not compete with the real path.
 set -uo pipefail
 configuration=${1:-Release}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,7 +9,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 cd "$root"
-DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet test FlopsBus.sln -c "$configuration" --no-build 2>&1 | tee "$log"
+DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet test FlopsBus.sln -c "$configuration" --no-build -m:1 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 51, Skipped: 0, Total: 51, ..."

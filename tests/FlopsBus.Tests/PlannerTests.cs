@@ -17,7 +17,7 @@ public sealed class PlannerTests : IAsyncLifetime
         services.AddPlannerServices(new ConfigurationBuilder().Build());
         services.AddMassTransitTestHarness(x =>
         {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromMilliseconds(300));
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
             x.AddPlanner();
         });
         _provider = services.BuildServiceProvider(true);
