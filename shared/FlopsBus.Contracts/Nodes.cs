@@ -14,6 +14,8 @@ public record NodeSnapshot
     /// <summary>Ports the planner may hand to actors on this node (host network: nodes on one machine share ports).</summary>
     public int PortRangeStart { get; init; }
     public int PortRangeEnd { get; init; }
+    /// <summary>Ports this node's actors listen on now, so a planner that restarted does not hand them out again.</summary>
+    public IReadOnlyList<int> PortsInUse { get; init; } = [];
 }
 
 public record NodeRegistered

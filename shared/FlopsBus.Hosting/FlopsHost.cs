@@ -11,7 +11,8 @@ public static class FlopsHost
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // appsettings.json sits beside the binary; a service started from another folder must still find it.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("FLOPS_");
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddFlopsTelemetry(builder.Configuration, serviceName);

@@ -51,6 +51,16 @@ public class NodeRegistryTests
     }
 
     [Fact]
+    public void Ports_a_node_reports_in_use_are_not_handed_out()
+    {
+        var registry = new NodeRegistry(new PlannerOptions(), TimeProvider.System);
+        registry.Observe(Node("plain", false) with { PortsInUse = [41000] });
+        registry.Observe(Node("learner", true) with { PortRangeStart = 41002, PortRangeEnd = 41003 });
+
+        Assert.Equal("127.0.0.1:41001", Place(registry, Request()).AggregatorEndpoint);
+    }
+
+    [Fact]
     public void A_repeated_submission_gets_the_same_placement()
     {
         var registry = new NodeRegistry(new PlannerOptions(), TimeProvider.System);

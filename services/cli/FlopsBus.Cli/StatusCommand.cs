@@ -18,7 +18,16 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
     {
         await using var bus = await CliBus.Start(cancellationToken);
         var client = bus.Bus.CreateRequestClient<GetProjectStatus>(new Uri($"queue:{EndpointNames.Deployment}"));
-        var response = await client.GetResponse<ProjectStatus, ProjectNotFound>(new GetProjectStatus { ProjectId = settings.ProjectId }, cancellationToken);
+        Response<ProjectStatus, ProjectNotFound> response;
+        try
+        {
+            response = await client.GetResponse<ProjectStatus, ProjectNotFound>(new GetProjectStatus { ProjectId = settings.ProjectId }, cancellationToken);
+        }
+        catch (RequestTimeoutException)
+        {
+            Console.Error.WriteLine($"the deployment service did not answer on queue {EndpointNames.Deployment}: is the saga host running?");
+            return 3;
+        }
         if (response.Is(out Response<ProjectStatus>? status))
         {
             AnsiConsole.Write(StatusTable.Render(status.Message));

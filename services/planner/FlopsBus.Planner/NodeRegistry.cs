@@ -75,7 +75,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
         return Live().Select(n =>
         {
             var held = byNode[n.Node.NodeId].ToList();
-            var usedPorts = held.Where(r => r.Port is not null).Select(r => r.Port!.Value).ToHashSet();
+            var usedPorts = held.Where(r => r.Port is not null).Select(r => r.Port!.Value).Concat(n.Node.PortsInUse).ToHashSet();
             int? port = null;
             for (var p = n.Node.PortRangeStart; p > 0 && p <= n.Node.PortRangeEnd; p++)
                 if (!usedPorts.Contains(p)) { port = p; break; }
