@@ -16,6 +16,14 @@ public sealed record PullResult(string? Digest, bool AlreadyCached);
 
 public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt, bool AlreadyRunning);
 
+/// <summary>One line an actor printed, with when it printed it (not when the agent read it: after a restart the agent reads old lines).</summary>
+public sealed record ActorOutputLine(string Text, DateTimeOffset At);
+
+public enum FoundActorState { Running, Exited, NeverStarted }
+
+/// <summary>An actor of this node that the runtime already holds, with the command it was started for.</summary>
+public sealed record FoundActor(DeployActor Command, string ContainerId, DateTimeOffset StartedAt, FoundActorState State);
+
 /// <summary>
 /// Runs actors on one node. Two drivers: the Docker engine, and local processes (like Nomad's raw_exec)
 /// for the embedded demo. Every call is safe to repeat: start finds an actor already running under the
@@ -25,10 +33,14 @@ public interface IActorRuntime
 {
     Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken);
     Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken);
-    /// <summary>Feeds every output line to <paramref name="onLine"/> until the actor ends; returns its exit code.</summary>
-    Task<long> FollowAsync(string containerId, Func<string, Task> onLine, CancellationToken cancellationToken);
+    /// <summary>Feeds every output line, from the first, to <paramref name="onLine"/> until the actor ends; returns its exit code.</summary>
+    Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken);
+    /// <summary>Stops the actor (given a moment to end by itself) and removes it.</summary>
     Task RemoveAsync(string name, CancellationToken cancellationToken);
+    /// <summary>Image names and digests the node holds.</summary>
     Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken);
+    /// <summary>The actors of node <paramref name="nodeId"/> that outlived an earlier agent.</summary>
+    Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken);
 }
 
 /// <summary>A runtime failure with the stage it belongs to, reported as <see cref="ActorFailed"/>.</summary>

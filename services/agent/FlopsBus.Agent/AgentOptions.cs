@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace FlopsBus.Agent;
 
 /// <summary>Configuration section "Agent": the node this agent speaks for and how it runs actors.</summary>
@@ -23,8 +25,29 @@ public sealed class AgentOptions
     public string DockerEndpoint { get; set; } = "unix:///var/run/docker.sock";
     /// <summary>Registries actor images may be pulled from; anything else is refused before any network call.</summary>
     public List<string> AllowedRegistries { get; set; } = ["127.0.0.1:5000"];
+    /// <summary>Logins by registry; see <see cref="RegistryCredential.FromSection"/> for how they are read.</summary>
+    public Dictionary<string, RegistryCredential> RegistryCredentials { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Images pulled at once; more wait for a slot. Actors that want the same image share its pull.</summary>
+    public int MaxConcurrentPulls { get; set; } = 3;
+    /// <summary>The longest a pull may take once it has a slot, its retries included.</summary>
+    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Attempts at a pull that fails for a transient reason (registry unreachable or failing).</summary>
+    public int PullAttempts { get; set; } = 3;
+    /// <summary>The wait before the second attempt; it doubles before each further one.</summary>
+    public TimeSpan PullRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a removed actor gets to end by itself (SIGTERM) before it is killed.</summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Process runtime: the command line that stands for each image.</summary>
     public Dictionary<string, string> ProcessCommands { get; set; } = new();
     /// <summary>How many of an actor's last output lines go into the reason when it exits on its own.</summary>
     public int LastLinesOnExit { get; set; } = 10;
+
+    /// <summary>The "Agent" section of <paramref name="configuration"/>, registry credentials included.</summary>
+    public static AgentOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var options = section.Get<AgentOptions>() ?? new AgentOptions();
+        options.RegistryCredentials = RegistryCredential.FromSection(section.GetSection(nameof(RegistryCredentials)));
+        return options;
+    }
 }

@@ -10,18 +10,22 @@ namespace FlopsBus.Agent;
 public static class AgentRegistration
 {
     /// <summary>
-    /// Adds one node's agent with its heartbeat. Call it once per simulated node to run several in a process.
+    /// Adds one node's agent with its start-up reconciliation and its heartbeat. Call it once per simulated node to
+    /// run several in a process, and before AddFlopsBus: the agent must have taken back its actors before the bus
+    /// hands it commands.
     /// </summary>
     public static IServiceCollection AddNodeAgent(this IServiceCollection services, AgentOptions options)
     {
         services.AddSingleton(sp => new NodeAgent(
             options,
-            CreateRuntime(options),
+            CreateRuntime(options, sp.GetRequiredService<ILoggerFactory>()),
             () => sp.GetRequiredService<IBus>(),
             sp.GetRequiredService<ILogger<NodeAgent>>()));
         services.TryAddTimeProvider();
+        NodeAgent Agent(IServiceProvider sp) => sp.GetServices<NodeAgent>().Single(a => a.NodeId == options.NodeId);
+        services.AddSingleton<IHostedService>(sp => new NodeReconciliation(Agent(sp)));
         services.AddSingleton<IHostedService>(sp => new NodeHeartbeatService(
-            sp.GetServices<NodeAgent>().Single(a => a.NodeId == options.NodeId),
+            Agent(sp),
             sp.GetRequiredService<IBus>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NodeHeartbeatService>>()));
@@ -41,12 +45,20 @@ public static class AgentRegistration
         }
     }
 
-    private static IActorRuntime CreateRuntime(AgentOptions options) => options.Runtime.ToLowerInvariant() switch
+    private static IActorRuntime CreateRuntime(AgentOptions options, ILoggerFactory loggers) => options.Runtime.ToLowerInvariant() switch
     {
-        "docker" => new DockerActorRuntime(new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient()),
+        "docker" => CreateDockerRuntime(options, loggers),
         "process" => new ProcessActorRuntime(options.ProcessCommands),
         _ => throw new InvalidOperationException($"Agent:Runtime must be 'docker' or 'process', was '{options.Runtime}'.")
     };
+
+    private static DockerActorRuntime CreateDockerRuntime(AgentOptions options, ILoggerFactory loggers)
+    {
+        var docker = new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient();
+        var puller = new DockerImagePuller(docker, new PullScheduler(PullPolicy.From(options)), options.RegistryCredentials,
+            loggers.CreateLogger<DockerImagePuller>());
+        return new DockerActorRuntime(docker, puller, options.StopGracePeriod);
+    }
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using FlopsBus.Contracts;
@@ -10,40 +9,14 @@ namespace FlopsBus.Agent;
 /// <summary>
 /// Actors as containers on the node's Docker engine: host network (no bridges here, ports come from the
 /// command), limits from the command, unprivileged, no new privileges, no capabilities, and for learners
-/// only the node's data folder, read-only.
+/// only the node's data folder, read-only. Containers carry their actor's labels, so the engine itself is
+/// the record of what runs on the node.
 /// </summary>
-public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDisposable
+public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller puller, TimeSpan stopGracePeriod) : IActorRuntime, IDisposable
 {
     public const string DataMountPath = "/data";
 
-    public async Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken)
-    {
-        var name = image.ToString();
-        if (await TryInspectImage(name, cancellationToken) is { } cached)
-            return new PullResult(Digest(cached), AlreadyCached: true);
-
-        // The engine reports pull errors (unknown tag, unreachable registry) in the progress stream, not as a status code.
-        string? error = null;
-        var progress = new Progress<JSONMessage>(m =>
-        {
-            if (m.Error is not null || !string.IsNullOrEmpty(m.ErrorMessage))
-                error = m.Error?.Message ?? m.ErrorMessage;
-        });
-        try
-        {
-            await docker.Images.CreateImageAsync(
-                new ImagesCreateParameters { FromImage = image.FromImage, Tag = image.Digest ?? image.Tag },
-                new AuthConfig(), progress, cancellationToken);
-        }
-        catch (DockerApiException e)
-        {
-            throw new ActorRuntimeException(FailureStages.Pull, $"Pulling {name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
-        }
-        var pulled = await TryInspectImage(name, cancellationToken);
-        if (pulled is null)
-            throw new ActorRuntimeException(FailureStages.Pull, $"Pulling {name} failed: {error ?? "the engine has no such image after the pull"}");
-        return new PullResult(Digest(pulled), AlreadyCached: false);
-    }
+    public Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken) => puller.PullAsync(image, cancellationToken);
 
     public async Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken)
     {
@@ -78,8 +51,7 @@ public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDi
             }
             existing = await docker.Containers.InspectContainerAsync(existing.ID, cancellationToken);
         }
-        var startedAt = DateTimeOffset.TryParse(existing.State.StartedAt, out var at) ? at : DateTimeOffset.UtcNow;
-        return new StartResult(existing.ID, startedAt, alreadyRunning);
+        return new StartResult(existing.ID, StartedAt(existing), alreadyRunning);
     }
 
     private static CreateContainerParameters ToCreateParameters(ActorLaunch launch)
@@ -90,7 +62,7 @@ public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDi
             binds.Add($"{launch.DataDir}:{DataMountPath}:ro");
         var env = launch.Environment.ToDictionary();
         if (launch.DataDir is not null)
-            env["FLOPS_DATA_DIR"] = DataMountPath;
+            env[ActorProtocol.DataDir] = DataMountPath;
         return new CreateContainerParameters
         {
             Name = launch.Name,
@@ -110,49 +82,22 @@ public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDi
         };
     }
 
-    public async Task<long> FollowAsync(string containerId, Func<string, Task> onLine, CancellationToken cancellationToken)
+    public async Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken)
     {
-        using var stream = await docker.Containers.GetContainerLogsAsync(containerId, tty: false,
-            new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken);
-        var buffer = new byte[8192];
-        var pending = new Dictionary<MultiplexedStream.TargetStream, StringBuilder>();
-        while (true)
-        {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
-            if (read.EOF) break;
-            if (!pending.TryGetValue(read.Target, out var text))
-                pending[read.Target] = text = new StringBuilder();
-            text.Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
-            await EmitLines(text, onLine);
-        }
-        foreach (var rest in pending.Values.Where(t => t.Length > 0))
-            await onLine(rest.ToString());
+        using (var stream = await docker.Containers.GetContainerLogsAsync(containerId, tty: false,
+                   new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true, Timestamps = true }, cancellationToken))
+            await DockerLogLines.ReadAsync(stream, onLine, cancellationToken);
         var exit = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
         return exit.StatusCode;
-    }
-
-    private static async Task EmitLines(StringBuilder text, Func<string, Task> onLine)
-    {
-        int newline;
-        while ((newline = IndexOf(text, '\n')) >= 0)
-        {
-            var line = text.ToString(0, newline).TrimEnd('\r');
-            text.Remove(0, newline + 1);
-            await onLine(line);
-        }
-    }
-
-    private static int IndexOf(StringBuilder text, char c)
-    {
-        for (var i = 0; i < text.Length; i++)
-            if (text[i] == c) return i;
-        return -1;
     }
 
     public async Task RemoveAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
+            // SIGTERM first: an actor may have something to close (a learner its connection, an aggregator its round).
+            await docker.Containers.StopContainerAsync(name,
+                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGracePeriod.TotalSeconds) }, cancellationToken);
             await docker.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, cancellationToken);
         }
         catch (DockerContainerNotFoundException)
@@ -164,13 +109,36 @@ public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDi
     public async Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken)
     {
         var images = await docker.Images.ListImagesAsync(new ImagesListParameters(), cancellationToken);
-        return images.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>").Distinct().ToList();
+        return images.SelectMany(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []))
+            .Where(t => !t.StartsWith("<none>", StringComparison.Ordinal)).Distinct().ToList();
     }
 
-    private async Task<ImageInspectResponse?> TryInspectImage(string name, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken)
     {
-        try { return await docker.Images.InspectImageAsync(name, cancellationToken); }
-        catch (DockerImageNotFoundException) { return null; }
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Labels.Node}={nodeId}"] = true } }
+        }, cancellationToken);
+        var found = new List<FoundActor>();
+        foreach (var container in containers)
+        {
+            if (await TryInspectContainer(container.ID, cancellationToken) is not { } inspected) continue;
+            var environment = (inspected.Config.Env ?? []).Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2)
+                .GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+            var resources = new ActorResources
+            {
+                CpuMillis = (int)(inspected.HostConfig.NanoCPUs / 1_000_000L),
+                MemoryMb = (int)(inspected.HostConfig.Memory / (1024L * 1024L)),
+            };
+            if (ActorProtocol.ReadBack(new Dictionary<string, string>(inspected.Config.Labels ?? new Dictionary<string, string>()), environment, inspected.Config.Image, resources) is not { } command)
+                continue;
+            var state = inspected.State.Running ? FoundActorState.Running
+                : inspected.State.Status == "created" ? FoundActorState.NeverStarted
+                : FoundActorState.Exited;
+            found.Add(new FoundActor(command, inspected.ID, StartedAt(inspected), state));
+        }
+        return found;
     }
 
     private async Task<ContainerInspectResponse?> TryInspectContainer(string name, CancellationToken cancellationToken)
@@ -179,11 +147,15 @@ public sealed class DockerActorRuntime(DockerClient docker) : IActorRuntime, IDi
         catch (DockerContainerNotFoundException) { return null; }
     }
 
-    private static string? Digest(ImageInspectResponse image) =>
-        image.RepoDigests?.FirstOrDefault()?.Split('@').LastOrDefault() ?? image.ID;
+    private static DateTimeOffset StartedAt(ContainerInspectResponse container) =>
+        DateTimeOffset.TryParse(container.State.StartedAt, out var at) && at.Year > 1 ? at : DateTimeOffset.UtcNow;
 
     private static string Explain(string? body, HttpStatusCode status) =>
         string.IsNullOrWhiteSpace(body) ? $"the engine answered {(int)status} {status}" : body.Trim();
 
-    public void Dispose() => docker.Dispose();
+    public void Dispose()
+    {
+        puller.Dispose();
+        docker.Dispose();
+    }
 }

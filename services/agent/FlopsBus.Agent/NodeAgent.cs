@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FlopsBus.Contracts;
 using FlopsBus.Hosting;
 using MassTransit;
@@ -8,7 +9,8 @@ namespace FlopsBus.Agent;
 
 /// <summary>
 /// One worker node's agent: turns DeployActor into a running actor, follows its output into bus events,
-/// and removes it on request. It keeps the actors it runs, so a repeated command is answered, not redone.
+/// and removes it on request. It keeps the actors it runs, so a repeated command is answered, not redone,
+/// and on start-up it takes back the actors an earlier agent of this node left running.
 /// </summary>
 public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<IPublishEndpoint> bus, ILogger<NodeAgent> logger) : IAsyncDisposable
 {
@@ -18,17 +20,19 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         public string ContainerId { get; } = containerId;
         public DateTimeOffset StartedAt { get; } = startedAt;
         public CancellationTokenSource Stop { get; } = new();
-        public volatile bool Removing;
+        /// <summary>The agent no longer answers for this actor (removed, or the agent is stopping): its end is not reported.</summary>
+        public volatile bool Released;
         public bool DataFetched;
     }
 
     private readonly ConcurrentDictionary<Guid, RunningActor> _actors = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _actorLocks = new();
+    /// <summary>Deployments under way, so a RemoveActor can call one off instead of waiting for its pull.</summary>
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _deployments = new();
+    private readonly List<FoundActor> _found = [];
 
     public AgentOptions Options => options;
     public string NodeId => options.NodeId;
-
-    public static string ContainerName(Guid actorId) => $"flops-{actorId:N}";
 
     public async Task Deploy(DeployActor command, IPublishEndpoint publish, CancellationToken cancellationToken)
     {
@@ -38,7 +42,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             return;
         }
         // One deployment per actor at a time: a duplicate command waits and then finds the actor running.
-        var gate = _actorLocks.GetOrAdd(command.ActorId, _ => new SemaphoreSlim(1, 1));
+        var gate = Gate(command.ActorId);
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -47,7 +51,20 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
                 logger.LogInformation("Actor {ActorId} already runs on {NodeId}; repeated DeployActor ignored", command.ActorId, NodeId);
                 return;
             }
-            await DeployOnce(command, publish, cancellationToken);
+            using var deployment = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _deployments[command.ActorId] = deployment;
+            try
+            {
+                await DeployOnce(command, publish, deployment.Token);
+            }
+            catch (OperationCanceledException) when (deployment.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogInformation("Deployment of actor {ActorId} called off: the actor is being removed", command.ActorId);
+            }
+            finally
+            {
+                _deployments.TryRemove(command.ActorId, out _);
+            }
         }
         finally
         {
@@ -62,6 +79,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             await Fail(publish, command, FailureStages.Pull, $"'{command.Image}' is not a valid image reference.");
             return;
         }
+        // Checked here, before the runtime is asked anything: a refused image costs no network call.
         if (!options.AllowedRegistries.Contains(image.Registry, StringComparer.OrdinalIgnoreCase))
         {
             await Fail(publish, command, FailureStages.Pull,
@@ -76,7 +94,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             using (var pullSpan = FlopsTelemetry.Source.StartActivity("actor pull"))
             {
                 pullSpan?.SetTag("flops.image", command.Image);
-                var pullTime = System.Diagnostics.Stopwatch.StartNew();
+                var pullTime = Stopwatch.StartNew();
                 var pulled = await runtime.PullAsync(image, cancellationToken);
                 await publish.Publish(new ImagePulled
                 {
@@ -87,15 +105,11 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
 
             stage = FailureStages.Start;
             using (FlopsTelemetry.Source.StartActivity("actor start"))
-                started = await runtime.StartAsync(BuildLaunch(command, image), cancellationToken);
+                started = await runtime.StartAsync(ActorProtocol.Launch(command, image, NodeId, options.DataDir), cancellationToken);
 
             var actor = new RunningActor(command, started.ContainerId, started.StartedAt);
             _actors[command.ActorId] = actor;
-            await publish.Publish(new ActorStarted
-            {
-                ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = NodeId,
-                ContainerId = started.ContainerId, Role = command.Role, StartedAt = started.StartedAt
-            }, cancellationToken);
+            await PublishStarted(publish, actor);
             logger.LogInformation("Actor {ActorId} ({Role} {Instance}) of project {ProjectId} running on {NodeId} as {ContainerId}",
                 command.ActorId, command.Role, command.Instance, command.ProjectId, NodeId, started.ContainerId);
             _ = Task.Run(() => Follow(actor));
@@ -111,41 +125,70 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         }
     }
 
-    private ActorLaunch BuildLaunch(DeployActor command, ImageReference image)
+    /// <summary>
+    /// Start-up, before this node's commands are consumed: takes back the actors an earlier agent of this node
+    /// left behind, so a repeated DeployActor finds them and the first heartbeat counts them. Reports nothing
+    /// yet (the bus is not running); <see cref="ReportTakenBack"/> does, once it is.
+    /// A container that was created but never started is what an agent killed between create and start leaves;
+    /// its DeployActor was not acknowledged and comes again, so it is removed rather than started here.
+    /// </summary>
+    public async Task TakeBack(CancellationToken cancellationToken)
     {
-        var env = new Dictionary<string, string>
+        foreach (var found in await runtime.FindActorsAsync(NodeId, cancellationToken))
         {
-            ["FLOPS_PROJECT_ID"] = command.ProjectId.ToString(),
-            ["FLOPS_ACTOR_ID"] = command.ActorId.ToString(),
-            ["FLOPS_ROLE"] = command.Role,
-            ["FLOPS_NODE_ID"] = NodeId,
-        };
-        string? dataDir = null;
-        if (command.ListenPort is { } port)
-        {
-            env["FLOPS_LISTEN_PORT"] = port.ToString();
-            env["FLOPS_MIN_LEARNERS"] = command.MinLearners.ToString();
-            env["FLOPS_TRACKING_URL"] = command.TrackingUrl ?? "";
+            var name = ActorProtocol.ContainerName(found.Command.ActorId);
+            if (found.State == FoundActorState.NeverStarted)
+            {
+                logger.LogInformation("Removing {Container}: created by an earlier agent but never started", name);
+                await runtime.RemoveAsync(name, cancellationToken);
+                continue;
+            }
+            _actors[found.Command.ActorId] = new RunningActor(found.Command, found.ContainerId, found.StartedAt);
+            _found.Add(found);
+            logger.LogInformation("Took back actor {ActorId} ({Role}) of project {ProjectId}: container {ContainerId} {State}",
+                found.Command.ActorId, found.Command.Role, found.Command.ProjectId, found.ContainerId, found.State);
         }
-        if (command.AggregatorEndpoint is { } aggregator)
-            env["FLOPS_AGGREGATOR"] = aggregator;
-        if (command.Role == ActorRoles.Learner)
-        {
-            env["FLOPS_DATA_TAGS"] = string.Join(',', command.DataTags);
-            dataDir = options.DataDir;
-        }
-        var labels = new Dictionary<string, string>
-        {
-            [Labels.Project] = command.ProjectId.ToString(),
-            [Labels.Actor] = command.ActorId.ToString(),
-            [Labels.Role] = command.Role,
-            [Labels.Instance] = command.Instance.ToString(),
-            [Labels.Node] = NodeId,
-        };
-        return new ActorLaunch(command, ContainerName(command.ActorId), image, env, labels, dataDir);
     }
 
-    private async Task Follow(RunningActor actor)
+    /// <summary>
+    /// Once the bus runs: reports the actors taken back and follows them again. Their output is read from the first
+    /// line, not from now: what an actor printed while no agent was reading (its data fetched, its aggregator reached)
+    /// would otherwise be lost, and the saga takes a fact it already has as a no-op. An actor that ended while no agent
+    /// was there is reported as exited, with its exit code and last lines, and then removed: no command will ever run it
+    /// again, and if its project is over nobody would ask for its removal (a running actor of a finished project is
+    /// removed by the RemoveActor that waits for this node in its queue).
+    /// </summary>
+    public async Task ReportTakenBack()
+    {
+        var publish = bus();
+        foreach (var found in _found)
+        {
+            var gate = Gate(found.Command.ActorId);
+            await gate.WaitAsync();
+            try
+            {
+                // Removed meanwhile by a RemoveActor that came first: nothing left to report.
+                if (!_actors.TryGetValue(found.Command.ActorId, out var actor) || actor.ContainerId != found.ContainerId) continue;
+                if (found.State == FoundActorState.Running)
+                    await PublishStarted(publish, actor);
+                _ = Task.Run(() => Follow(actor, removeWhenEnded: found.State == FoundActorState.Exited));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        _found.Clear();
+    }
+
+    private Task PublishStarted(IPublishEndpoint publish, RunningActor actor) =>
+        publish.Publish(new ActorStarted
+        {
+            ProjectId = actor.Command.ProjectId, ActorId = actor.Command.ActorId, NodeId = NodeId,
+            ContainerId = actor.ContainerId, Role = actor.Command.Role, StartedAt = actor.StartedAt
+        });
+
+    private async Task Follow(RunningActor actor, bool removeWhenEnded = false)
     {
         var command = actor.Command;
         var lastLines = new Queue<string>();
@@ -154,12 +197,12 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         {
             exitCode = await runtime.FollowAsync(actor.ContainerId, line =>
             {
-                lastLines.Enqueue(line);
+                lastLines.Enqueue(line.Text);
                 if (lastLines.Count > options.LastLinesOnExit) lastLines.Dequeue();
                 return OnOutput(actor, line);
             }, actor.Stop.Token);
         }
-        catch (Exception) when (actor.Removing)
+        catch (Exception) when (actor.Released)
         {
             return;
         }
@@ -168,16 +211,18 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             logger.LogError(e, "Lost the output of actor {ActorId}", command.ActorId);
             return;
         }
-        if (actor.Removing) return;
+        if (actor.Released) return;
 
-        _actors.TryRemove(command.ActorId, out _);
+        _actors.TryRemove(new KeyValuePair<Guid, RunningActor>(command.ActorId, actor));
         await Fail(bus(), command, FailureStages.Exited,
             $"The {command.Role} exited on its own with code {exitCode}. Last output: {string.Join(" | ", lastLines)}", (int)exitCode);
+        if (removeWhenEnded)
+            await RemoveContainer(command.ActorId, CancellationToken.None);
     }
 
-    private async Task OnOutput(RunningActor actor, string line)
+    private async Task OnOutput(RunningActor actor, ActorOutputLine line)
     {
-        var parsed = ActorEventLine.TryParse(line);
+        var parsed = ActorEventLine.TryParse(line.Text);
         if (parsed is null) return;
         var c = actor.Command;
         var publish = bus();
@@ -188,7 +233,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
                 await publish.Publish(new DataFetched
                 {
                     ProjectId = c.ProjectId, ActorId = c.ActorId, NodeId = NodeId,
-                    Samples = parsed.Samples ?? 0, Duration = DateTimeOffset.UtcNow - actor.StartedAt
+                    Samples = parsed.Samples ?? 0, Duration = (line.At - actor.StartedAt).Duration()
                 });
                 break;
             case ActorEventLine.AggregatorConnected:
@@ -204,6 +249,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         }
     }
 
+    /// <summary>Stops and removes the actor, whatever it is doing; removing what is already gone is not an error.</summary>
     public async Task Remove(RemoveActor command, IPublishEndpoint publish, CancellationToken cancellationToken)
     {
         if (command.NodeId != NodeId)
@@ -211,15 +257,34 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             logger.LogWarning("RemoveActor for node {Target} reached the agent of {NodeId}; refused", command.NodeId, NodeId);
             return;
         }
-        if (_actors.TryRemove(command.ActorId, out var actor))
-        {
-            actor.Removing = true;
-            await actor.Stop.CancelAsync();
-        }
-        await runtime.RemoveAsync(ContainerName(command.ActorId), cancellationToken);
+        // A deployment still pulling would otherwise hold the actor's gate until its pull ends, and then start it.
+        if (_deployments.TryGetValue(command.ActorId, out var deployment))
+            await deployment.CancelAsync();
+        await RemoveContainer(command.ActorId, cancellationToken);
         await publish.Publish(new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = NodeId }, cancellationToken);
         logger.LogInformation("Actor {ActorId} removed from {NodeId}: {Reason}", command.ActorId, NodeId, command.Reason);
     }
+
+    private async Task RemoveContainer(Guid actorId, CancellationToken cancellationToken)
+    {
+        var gate = Gate(actorId);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_actors.TryRemove(actorId, out var actor))
+            {
+                actor.Released = true;
+                await actor.Stop.CancelAsync();
+            }
+            await runtime.RemoveAsync(ActorProtocol.ContainerName(actorId), cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private SemaphoreSlim Gate(Guid actorId) => _actorLocks.GetOrAdd(actorId, _ => new SemaphoreSlim(1, 1));
 
     /// <summary>What this node tells the planner: capacity, what is left of it, and what images it holds.</summary>
     public async Task<NodeSnapshot> Snapshot(CancellationToken cancellationToken)
@@ -252,7 +317,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
     {
         foreach (var actor in _actors.Values)
         {
-            actor.Removing = true;
+            actor.Released = true;
             await actor.Stop.CancelAsync();
         }
         if (runtime is IDisposable disposable) disposable.Dispose();
@@ -268,14 +333,4 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             Stage = stage, Reason = reason, ExitCode = exitCode
         });
     }
-}
-
-/// <summary>Labels on everything an agent creates, so the engine can be asked what belongs to whom.</summary>
-public static class Labels
-{
-    public const string Project = "flops.project";
-    public const string Actor = "flops.actor";
-    public const string Role = "flops.role";
-    public const string Instance = "flops.instance";
-    public const string Node = "flops.node";
 }

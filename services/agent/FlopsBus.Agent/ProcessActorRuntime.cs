@@ -13,7 +13,7 @@ namespace FlopsBus.Agent;
 /// </summary>
 public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> commands) : IActorRuntime, IDisposable
 {
-    private sealed record ActorProcess(Process Process, Channel<string> Output);
+    private sealed record ActorProcess(Process Process, Channel<ActorOutputLine> Output);
 
     private readonly ConcurrentDictionary<string, ActorProcess> _processes = new();
 
@@ -37,14 +37,14 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
         };
         foreach (var arg in commandLine.Skip(1)) info.ArgumentList.Add(arg);
         foreach (var (key, value) in launch.Environment) info.Environment[key] = value;
-        if (launch.DataDir is not null) info.Environment["FLOPS_DATA_DIR"] = launch.DataDir;
+        if (launch.DataDir is not null) info.Environment[ActorProtocol.DataDir] = launch.DataDir;
 
-        var output = Channel.CreateUnbounded<string>();
+        var output = Channel.CreateUnbounded<ActorOutputLine>();
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var open = 2;
         void OnLine(object _, DataReceivedEventArgs e)
         {
-            if (e.Data is not null) output.Writer.TryWrite(e.Data);
+            if (e.Data is not null) output.Writer.TryWrite(new ActorOutputLine(e.Data, DateTimeOffset.UtcNow));
             else if (Interlocked.Decrement(ref open) == 0) output.Writer.TryComplete();
         }
         process.OutputDataReceived += OnLine;
@@ -63,7 +63,7 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
         return Task.FromResult(new StartResult(ContainerId(process), DateTimeOffset.UtcNow, false));
     }
 
-    public async Task<long> FollowAsync(string containerId, Func<string, Task> onLine, CancellationToken cancellationToken)
+    public async Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken)
     {
         var actor = _processes.Values.First(p => ContainerId(p.Process) == containerId);
         await foreach (var line in actor.Output.Reader.ReadAllAsync(cancellationToken))
@@ -85,6 +85,10 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
 
     public Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(commands.Keys.ToList());
+
+    /// <summary>Processes end with the agent that started them: a new agent finds none.</summary>
+    public Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<FoundActor>>([]);
 
     private static string ContainerId(Process process) => $"pid-{process.Id}";
 

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using FlopsBus.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlopsBus.Agent;
+
+/// <summary>
+/// Pull-if-absent on the Docker engine: an image the node holds is used as it is; any other is pulled under the
+/// node's <see cref="PullScheduler"/> with the registry's login, following the engine's progress to learn which
+/// layers came over the wire and whether the engine gave up halfway.
+/// </summary>
+public sealed class DockerImagePuller(
+    DockerClient docker, PullScheduler scheduler, IReadOnlyDictionary<string, RegistryCredential> credentials, ILogger logger) : IDisposable
+{
+    public async Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken)
+    {
+        if (await TryInspect(image, cancellationToken) is { } cached)
+            return new PullResult(Digest(cached, image), AlreadyCached: true);
+        return await scheduler.PullAsync(image, attempt => PullOnce(image, attempt), cancellationToken);
+    }
+
+    private async Task<PullResult> PullOnce(ImageReference image, CancellationToken cancellationToken)
+    {
+        var progress = new Progress();
+        try
+        {
+            await docker.Images.CreateImageAsync(
+                new ImagesCreateParameters { FromImage = image.FromImage, Tag = image.Digest ?? image.Tag },
+                Login(image), progress, cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            // Errors found before the transfer starts (unknown tag, unreachable registry) come as a status code.
+            throw PullFailure.Classify(image, EngineMessage(e));
+        }
+        catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled stream read may surface as an I/O error; it is the deadline all the same.
+            throw new OperationCanceledException("The pull was cancelled", e, cancellationToken);
+        }
+        // Errors during the transfer come inside the progress stream.
+        if (progress.Error is { } error)
+            throw PullFailure.Classify(image, error);
+        var pulled = await TryInspect(image, cancellationToken)
+                     ?? throw new PullFailure($"pulling {image} failed", "the engine has no such image after the pull", transient: false);
+        var digest = Digest(pulled, image);
+        logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded, {Cached} already on the node",
+            image, digest, progress.Downloaded.Count, progress.AlreadyThere.Count);
+        return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0);
+    }
+
+    private AuthConfig Login(ImageReference image) =>
+        credentials.TryGetValue(image.Registry, out var login)
+            ? new AuthConfig { ServerAddress = image.Registry, Username = login.Username, Password = login.Password }
+            : new AuthConfig();
+
+    private async Task<ImageInspectResponse?> TryInspect(ImageReference image, CancellationToken cancellationToken)
+    {
+        try { return await docker.Images.InspectImageAsync(image.ToString(), cancellationToken); }
+        catch (DockerImageNotFoundException) { return null; }
+    }
+
+    /// <summary>The registry's digest of the image as this reference names it, or the engine's image id when it has none.</summary>
+    private static string Digest(ImageInspectResponse inspected, ImageReference image) =>
+        inspected.RepoDigests?.FirstOrDefault(d => d.StartsWith(image.FromImage + "@", StringComparison.Ordinal))?.Split('@')[1]
+        ?? inspected.ID;
+
+    private static string EngineMessage(DockerApiException e)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(e.ResponseBody ?? "");
+            if (body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
+                return text;
+        }
+        catch (JsonException)
+        {
+            // Not the engine's JSON error: fall back to what came.
+        }
+        return string.IsNullOrWhiteSpace(e.ResponseBody) ? $"the engine answered {(int)e.StatusCode} {e.StatusCode}" : e.ResponseBody.Trim();
+    }
+
+    public void Dispose() => scheduler.Dispose();
+
+    /// <summary>
+    /// The engine's progress messages, taken as they are read: System.Progress would hand them to the thread pool,
+    /// and an error could then arrive after the pull had been judged a success.
+    /// </summary>
+    private sealed class Progress : IProgress<JSONMessage>
+    {
+        public HashSet<string> Downloaded { get; } = [];
+        public HashSet<string> AlreadyThere { get; } = [];
+        public string? Error { get; private set; }
+
+        public void Report(JSONMessage message)
+        {
+            if (message.Error?.Message is { Length: > 0 } error) Error = error;
+            else if (!string.IsNullOrEmpty(message.ErrorMessage)) Error = message.ErrorMessage;
+            else if (message.Status == "Pull complete") Downloaded.Add(message.ID);
+            else if (message.Status == "Already exists") AlreadyThere.Add(message.ID);
+        }
+    }
+}
