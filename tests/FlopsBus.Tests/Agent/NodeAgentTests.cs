@@ -1,0 +1,162 @@
+using FlopsBus.Agent;
+using FlopsBus.Contracts;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FlopsBus.Tests.Agent;
+
+/// <summary>The agent's decisions on a runtime that only records: duplicates, refusals, removal, take-back.</summary>
+public sealed class NodeAgentTests : IAsyncLifetime
+{
+    private const string Node = "node-7";
+    private readonly ServiceProvider _provider;
+    private readonly FakeActorRuntime _runtime = new();
+    private readonly NodeAgent _agent;
+
+    public NodeAgentTests()
+    {
+        var services = new ServiceCollection();
+        services.AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1)));
+        _provider = services.BuildServiceProvider(true);
+        _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096 }, _runtime, () => Harness.Bus,
+            NullLogger<NodeAgent>.Instance);
+    }
+
+    private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
+    public Task InitializeAsync() => Harness.Start();
+
+    public async Task DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        await _provider.DisposeAsync();
+    }
+
+    private static DeployActor Learner(string image = "127.0.0.1:5000/flops/sample-learner:1", string node = Node) => new()
+    {
+        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = node, Role = ActorRoles.Learner, Image = image,
+        AggregatorEndpoint = "127.0.0.1:41000", DataTags = ["mnist"], Resources = new ActorResources { CpuMillis = 500, MemoryMb = 512 },
+    };
+
+    private Task<bool> Published<T>(Func<T, bool> match) where T : class => Harness.Published.Any<T>(p => match(p.Context.Message));
+
+    [Fact]
+    public async Task A_duplicate_command_that_arrives_during_the_deployment_starts_nothing_more()
+    {
+        var command = Learner();
+        _runtime.PendingPull = new TaskCompletionSource<PullResult>();
+
+        var first = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        await _runtime.PullBegan.Task;
+        var second = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        _runtime.PendingPull.SetResult(new PullResult("sha256:fake", AlreadyCached: true));
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(1, _runtime.Starts);
+        Assert.Equal(1, _runtime.Pulls);
+        Assert.Single(Harness.Published.Select<ActorStarted>());
+    }
+
+    [Fact]
+    public async Task A_command_for_another_node_is_refused_before_anything_is_pulled()
+    {
+        var command = Learner(node: "node-8");
+
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Reason.Contains("refused")));
+        Assert.Equal(0, _runtime.Pulls);
+    }
+
+    [Fact]
+    public async Task An_image_from_a_registry_not_allowed_is_refused_at_pull_without_asking_the_runtime()
+    {
+        var command = Learner(image: "registry.example.com/flops/sample-learner:1");
+
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Pull
+                                                      && f.Reason.Contains("registry.example.com") && f.Reason.Contains("does not allow")));
+        Assert.Equal(0, _runtime.Pulls);
+    }
+
+    [Fact]
+    public async Task A_removal_during_the_pull_calls_the_deployment_off()
+    {
+        var command = Learner();
+        _runtime.PendingPull = new TaskCompletionSource<PullResult>();
+
+        var deployment = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        await _runtime.PullBegan.Task;
+        await _agent.Remove(new RemoveActor { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = Node, Reason = "torn down" },
+            Harness.Bus, CancellationToken.None);
+        await deployment;
+
+        Assert.Equal(0, _runtime.Starts);
+        Assert.Equal([ActorProtocol.ContainerName(command.ActorId)], _runtime.Removed);
+        Assert.True(await Published<ActorRemoved>(r => r.ActorId == command.ActorId));
+        Assert.False(await Published<ActorFailed>(f => f.ActorId == command.ActorId));
+    }
+
+    [Fact]
+    public async Task Removing_an_actor_the_node_never_had_is_not_an_error()
+    {
+        var actorId = Guid.NewGuid();
+
+        await _agent.Remove(new RemoveActor { ProjectId = Guid.NewGuid(), ActorId = actorId, NodeId = Node, Reason = "again" }, Harness.Bus, CancellationToken.None);
+
+        Assert.True(await Published<ActorRemoved>(r => r.ActorId == actorId));
+    }
+
+    [Fact]
+    public async Task An_actor_that_exits_is_reported_with_its_code_and_last_lines()
+    {
+        var command = Learner();
+        _runtime.Output[$"id-{ActorProtocol.ContainerName(command.ActorId)}"] = (["reading mnist", """FLOPS-EVENT {"event":"failed","reason":"no data"}"""], 2);
+
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 2
+                                                      && f.Reason.Contains("reading mnist")));
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Data && f.Reason == "no data"));
+    }
+
+    [Fact]
+    public async Task On_start_up_the_node_s_actors_are_taken_back_reported_and_followed_from_their_first_line()
+    {
+        var running = Learner();
+        var exited = Learner();
+        var neverStarted = Learner();
+        var otherNode = Learner(node: "node-8");
+        _runtime.Found.AddRange([
+            new FoundActor(running, "c-running", DateTimeOffset.UtcNow, FoundActorState.Running),
+            new FoundActor(exited, "c-exited", DateTimeOffset.UtcNow, FoundActorState.Exited),
+            new FoundActor(neverStarted, "c-created", DateTimeOffset.UtcNow, FoundActorState.NeverStarted),
+            new FoundActor(otherNode, "c-other", DateTimeOffset.UtcNow, FoundActorState.Running),
+        ]);
+        _runtime.Output["c-running"] = ([@"FLOPS-EVENT {""event"":""data-fetched"",""samples"":600}", @"FLOPS-EVENT {""event"":""aggregator-connected""}"], null);
+        _runtime.Output["c-exited"] = (["aggregator 127.0.0.1:41000 unreachable"], 3);
+
+        await _agent.TakeBack(CancellationToken.None);
+
+        Assert.Equal([ActorProtocol.ContainerName(neverStarted.ActorId)], _runtime.Removed);
+        Assert.Equal(3000, (await _agent.Snapshot(CancellationToken.None)).Free.CpuMillis);
+
+        await _agent.ReportTakenBack();
+
+        Assert.True(await Published<ActorStarted>(s => s.ActorId == running.ActorId && s.ContainerId == "c-running"));
+        Assert.True(await Published<DataFetched>(d => d.ActorId == running.ActorId && d.Samples == 600));
+        Assert.True(await Published<AggregatorConnected>(c => c.ActorId == running.ActorId));
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == exited.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 3));
+        Assert.False(await Published<ActorStarted>(s => s.ActorId == exited.ActorId));
+        // Removed once reported: the report is seen first.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_runtime.Removed.Contains(ActorProtocol.ContainerName(exited.ActorId)))
+            await Task.Delay(10, patience.Token);
+
+        await _agent.Deploy(running, Harness.Bus, CancellationToken.None);
+        Assert.Equal(0, _runtime.Pulls);
+        Assert.Equal(0, _runtime.Starts);
+    }
+}
