@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace FlopsBus.IntegrationTests;
 
@@ -35,6 +36,40 @@ public sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>What the agent printed, for the message of a failing assertion.</summary>
     public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60));
+
+    /// <summary>Waits, bounded, until the agent has printed <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
+    public async Task WaitForOutput(string text, TimeSpan timeout, int count = 1)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (_output.Count(line => line.Contains(text, StringComparison.Ordinal)) < count)
+        {
+            if (deadline.IsCancellationRequested)
+                throw new TimeoutException($"The agent did not print '{text}' {count} times within {timeout}.\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGTERM, as systemd or an operator stops the agent, and waits until it has shut down.</summary>
+    public async Task Stop(TimeSpan timeout)
+    {
+        if (kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+    }
+
+    /// <summary>SIGKILL: the agent dies wherever it is, as in a crash or an OOM kill.</summary>
+    public async Task Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

@@ -20,7 +20,10 @@ public sealed class RecordedEvents : IAsyncDisposable
             e.Handler<PlacementFailed>(Record);
             e.Handler<ProjectReady>(Record);
             e.Handler<ProjectFailed>(Record);
+            e.Handler<ImagePulled>(Record);
             e.Handler<ActorStarted>(Record);
+            e.Handler<DataFetched>(Record);
+            e.Handler<AggregatorConnected>(Record);
             e.Handler<ActorFailed>(Record);
             e.Handler<ActorRemoved>(Record);
         });
