@@ -23,7 +23,8 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
     public int DownRegistryPort { get; private set; }
     public AgentProcess Agent { get; private set; } = null!;
     public string NodeId => $"it-agent-{System.VirtualHost[^6..]}";
-    public int AggregatorPort { get; } = 44000 + Random.Shared.Next(0, 100) * 10;
+    // Below the ephemeral range (32768-60999), where no outgoing connection can hold it.
+    public int AggregatorPort { get; } = 30000 + Random.Shared.Next(0, 50) * 10;
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-agent-it-");
 

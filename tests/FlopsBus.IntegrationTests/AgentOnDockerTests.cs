@@ -212,28 +212,10 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
             await writer.WriteEntryAsync(entry);
         }
         tar.Position = 0;
-        await Docker("import", ["-", image], tar);
-        await Docker("push", ["-q", image]);
-        var digest = (await Docker("inspect", ["--format", "{{index .RepoDigests 0}}", image])).Trim().Split('@')[1];
-        await Docker("rmi", [image]);
+        await DockerCli.Run(["import", "-", image], tar);
+        await DockerCli.Run(["push", "-q", image]);
+        var digest = (await DockerCli.Run(["inspect", "--format", "{{index .RepoDigests 0}}", image])).Trim().Split('@')[1];
+        await DockerCli.Run(["rmi", image]);
         return (image, digest);
-    }
-
-    private static async Task<string> Docker(string command, string[] args, Stream? input = null)
-    {
-        var info = new ProcessStartInfo("/usr/bin/docker") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
-        info.ArgumentList.Add(command);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        if (input is not null)
-        {
-            await input.CopyToAsync(process.StandardInput.BaseStream);
-            process.StandardInput.Close();
-        }
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"docker {command} failed: {await error}");
-        return await output;
     }
 }

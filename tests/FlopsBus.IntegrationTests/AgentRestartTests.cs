@@ -27,7 +27,8 @@ public sealed class AgentRestartTests : IAsyncLifetime
         await _system.InitializeAsync();
         var tag = Directory.CreateDirectory(Path.Combine(_data.FullName, "mnist"));
         await File.WriteAllLinesAsync(Path.Combine(tag.FullName, "part-0.csv"), Enumerable.Range(0, 700).Select(n => $"{n},{n % 10}"));
-        var port = 45000 + Random.Shared.Next(0, 100) * 10;
+        // Below the ephemeral range (32768-60999), where no outgoing connection can hold it.
+        var port = 30500 + Random.Shared.Next(0, 50) * 10;
         _settings = new Dictionary<string, string>
         {
             ["Runtime"] = "docker",

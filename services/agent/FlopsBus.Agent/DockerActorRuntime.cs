@@ -20,38 +20,33 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
 
     public async Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken)
     {
-        var existing = await TryInspectContainer(launch.Name, cancellationToken);
-        if (existing is null)
+        string id;
+        try
         {
-            try
-            {
-                await docker.Containers.CreateContainerAsync(ToCreateParameters(launch), cancellationToken);
-            }
-            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
-            {
-                // Created meanwhile by a repeated command: use that one.
-            }
-            catch (DockerApiException e)
-            {
-                throw new ActorRuntimeException(FailureStages.Create, $"Creating {launch.Name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
-            }
-            existing = await TryInspectContainer(launch.Name, cancellationToken)
-                       ?? throw new ActorRuntimeException(FailureStages.Create, $"Container {launch.Name} vanished right after it was created.");
+            id = (await docker.Containers.CreateContainerAsync(ToCreateParameters(launch), cancellationToken)).ID;
         }
-        var alreadyRunning = existing.State.Running;
-        if (!alreadyRunning)
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            try
-            {
-                await docker.Containers.StartContainerAsync(existing.ID, new ContainerStartParameters(), cancellationToken);
-            }
-            catch (DockerApiException e)
-            {
-                throw new ActorRuntimeException(FailureStages.Start, $"Starting {launch.Name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
-            }
-            existing = await docker.Containers.InspectContainerAsync(existing.ID, cancellationToken);
+            // The name is taken: this actor's container, made for a repeated command or by an earlier agent.
+            var existing = await docker.Containers.InspectContainerAsync(launch.Name, cancellationToken);
+            if (existing.State.Running)
+                return new StartResult(existing.ID, StartedAt(existing), AlreadyRunning: true);
+            id = existing.ID;
         }
-        return new StartResult(existing.ID, StartedAt(existing), alreadyRunning);
+        catch (DockerApiException e)
+        {
+            throw new ActorRuntimeException(FailureStages.Create, $"Creating {launch.Name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
+        }
+        try
+        {
+            await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            throw new ActorRuntimeException(FailureStages.Start, $"Starting {launch.Name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
+        }
+        var started = await docker.Containers.InspectContainerAsync(id, cancellationToken);
+        return new StartResult(id, StartedAt(started), AlreadyRunning: false);
     }
 
     private static CreateContainerParameters ToCreateParameters(ActorLaunch launch)

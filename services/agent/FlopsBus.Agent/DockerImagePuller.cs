@@ -43,9 +43,10 @@ public sealed class DockerImagePuller(
         // Errors during the transfer come inside the progress stream.
         if (progress.Error is { } error)
             throw PullFailure.Classify(image, error);
-        var pulled = await TryInspect(image, cancellationToken)
-                     ?? throw new PullFailure($"pulling {image} failed", "the engine has no such image after the pull", transient: false);
-        var digest = Digest(pulled, image);
+        // The engine names the digest in its progress; only a pull that did not is asked about afterwards.
+        var digest = progress.Digest ?? (await TryInspect(image, cancellationToken) is { } pulled
+            ? Digest(pulled, image)
+            : throw new PullFailure($"pulling {image} failed", "the engine has no such image after the pull", transient: false));
         logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded, {Cached} already on the node",
             image, digest, progress.Downloaded.Count, progress.AlreadyThere.Count);
         return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0);
@@ -90,9 +91,12 @@ public sealed class DockerImagePuller(
     /// </summary>
     private sealed class Progress : IProgress<JSONMessage>
     {
+        private const string DigestStatus = "Digest: ";
+
         public HashSet<string> Downloaded { get; } = [];
         public HashSet<string> AlreadyThere { get; } = [];
         public string? Error { get; private set; }
+        public string? Digest { get; private set; }
 
         public void Report(JSONMessage message)
         {
@@ -100,6 +104,7 @@ public sealed class DockerImagePuller(
             else if (!string.IsNullOrEmpty(message.ErrorMessage)) Error = message.ErrorMessage;
             else if (message.Status == "Pull complete") Downloaded.Add(message.ID);
             else if (message.Status == "Already exists") AlreadyThere.Add(message.ID);
+            else if (message.Status?.StartsWith(DigestStatus, StringComparison.Ordinal) == true) Digest = message.Status[DigestStatus.Length..].Trim();
         }
     }
 }

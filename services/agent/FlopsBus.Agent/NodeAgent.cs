@@ -90,13 +90,14 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         string stage = FailureStages.Pull;
         try
         {
-            StartResult started;
+            Task pulledReported;
             using (var pullSpan = FlopsTelemetry.Source.StartActivity("actor pull"))
             {
                 pullSpan?.SetTag("flops.image", command.Image);
                 var pullTime = Stopwatch.StartNew();
                 var pulled = await runtime.PullAsync(image, cancellationToken);
-                await publish.Publish(new ImagePulled
+                // Reported while the container is made: the broker's confirmation need not hold up the start.
+                pulledReported = publish.Publish(new ImagePulled
                 {
                     ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = NodeId, Image = command.Image,
                     Digest = pulled.Digest, Duration = pullTime.Elapsed, AlreadyCached = pulled.AlreadyCached
@@ -104,8 +105,10 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             }
 
             stage = FailureStages.Start;
+            StartResult started;
             using (FlopsTelemetry.Source.StartActivity("actor start"))
                 started = await runtime.StartAsync(ActorProtocol.Launch(command, image, NodeId, options.DataDir), cancellationToken);
+            await pulledReported;
 
             var actor = new RunningActor(command, started.ContainerId, started.StartedAt);
             _actors[command.ActorId] = actor;
