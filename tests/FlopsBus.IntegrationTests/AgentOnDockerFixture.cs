@@ -10,7 +10,7 @@ namespace FlopsBus.IntegrationTests;
 /// <summary>
 /// One agent process on the real engine, fed through the real broker, with the registries a pull can meet:
 /// the real one, one nobody listens on, one that accepts connections and never answers (both allowed), and
-/// one that listens but is not allowed, to see that it is never called.
+/// one that listens but is not allowed, to see that it is never called, and one that wants a login.
 /// </summary>
 public sealed class AgentOnDockerFixture : IAsyncLifetime
 {
@@ -21,6 +21,9 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
     public TcpListener SilentRegistry { get; } = new(IPAddress.Loopback, 0);
     public TcpListener ForbiddenRegistry { get; } = new(IPAddress.Loopback, 0);
     public int DownRegistryPort { get; private set; }
+    public LoginCheckingRegistry LoginRegistry { get; } = new();
+    public const string RegistryUser = "flops-it";
+    public string RegistryPassword { get; } = $"pw-{Guid.NewGuid():N}";
     public AgentProcess Agent { get; private set; } = null!;
     public string NodeId => $"it-agent-{System.VirtualHost[^6..]}";
     // Below the ephemeral range (32768-60999), where no outgoing connection can hold it.
@@ -52,6 +55,9 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
             ["AllowedRegistries:0"] = TestEnvironment.Registry,
             ["AllowedRegistries:1"] = $"127.0.0.1:{DownRegistryPort}",
             ["AllowedRegistries:2"] = $"127.0.0.1:{((IPEndPoint)SilentRegistry.LocalEndpoint).Port}",
+            ["AllowedRegistries:3"] = LoginRegistry.Address,
+            [$"RegistryCredentials:{LoginRegistry.Address}:Username"] = RegistryUser,
+            [$"RegistryCredentials:{LoginRegistry.Address}:Password"] = RegistryPassword,
             ["PullTimeout"] = PullTimeout.ToString(),
             ["PullRetryDelay"] = "00:00:00.200",
             ["StopGracePeriod"] = "00:00:02",
@@ -75,6 +81,7 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
             await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
         SilentRegistry.Stop();
         ForbiddenRegistry.Stop();
+        LoginRegistry.Dispose();
         await System.DisposeAsync();
         Docker.Dispose();
         _data.Delete(recursive: true);

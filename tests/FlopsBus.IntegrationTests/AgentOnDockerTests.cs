@@ -99,6 +99,19 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_registry_gets_the_login_configured_for_it_and_the_log_never_shows_the_password()
+    {
+        var actor = Learner(image: $"{node.LoginRegistry.Address}/flops/sample-learner:1");
+        await Send(actor);
+
+        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        Assert.Equal($"image {node.LoginRegistry.Address}/flops/sample-learner:1 not found in registry {node.LoginRegistry.Address} (manifest unknown)",
+            failed.Reason);
+        Assert.Contains($"{AgentOnDockerFixture.RegistryUser}:{node.RegistryPassword}", node.LoginRegistry.Logins);
+        Assert.False(node.Agent.Printed(node.RegistryPassword), "the agent printed the registry password");
+    }
+
+    [Fact]
     public async Task A_command_addressed_to_another_node_is_refused()
     {
         var actor = Learner() with { NodeId = "some-other-node" };

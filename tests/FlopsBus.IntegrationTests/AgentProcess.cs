@@ -37,6 +37,9 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>What the agent printed, for the message of a failing assertion.</summary>
     public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>Whether any line the agent printed so far contains <paramref name="text"/>.</summary>
+    public bool Printed(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
     /// <summary>Waits, bounded, until the agent has printed <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
     public async Task WaitForOutput(string text, TimeSpan timeout, int count = 1)
     {

@@ -262,7 +262,16 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         }
         // A deployment still pulling would otherwise hold the actor's gate until its pull ends, and then start it.
         if (_deployments.TryGetValue(command.ActorId, out var deployment))
-            await deployment.CancelAsync();
+        {
+            try
+            {
+                await deployment.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The deployment ended in the meantime: the actor's gate, taken next, sees how it ended.
+            }
+        }
         await RemoveContainer(command.ActorId, cancellationToken);
         await publish.Publish(new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = NodeId }, cancellationToken);
         logger.LogInformation("Actor {ActorId} removed from {NodeId}: {Reason}", command.ActorId, NodeId, command.Reason);

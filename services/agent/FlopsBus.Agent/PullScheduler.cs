@@ -25,8 +25,6 @@ public sealed class PullScheduler(PullPolicy policy) : IDisposable
     // A shared pull outlives the wait of whoever started it; only the agent going away ends it early.
     private readonly CancellationTokenSource _stopping = new();
 
-    public PullPolicy Policy => policy;
-
     public Task<PullResult> PullAsync(ImageReference image, Func<CancellationToken, Task<PullResult>> attempt, CancellationToken cancellationToken)
     {
         var key = image.ToString();
