@@ -60,4 +60,6 @@ public static class PlacementFailureCodes
 {
     public const string NoQualifiedWorkerFound = "NO_QUALIFIED_WORKER_FOUND";
     public const string NoWorkerCapacity = "NO_WORKER_CAPACITY";
+    public const string UnknownPlacement = "UNKNOWN_PLACEMENT";
+    public const string NotReplaceable = "NOT_REPLACEABLE";
 }
