@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run build test infra infra-down clean
+.PHONY: run build test infra infra-down clean bench-planner
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -25,3 +25,8 @@ infra-down:
 
 clean:
 	$(DOTNET) clean FlopsBus.sln -v quiet
+
+## Placement speed: 10,000 actors (projects of 1 aggregator + 10 learners) on 5,000 nodes.
+bench-planner:
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll planner
