@@ -12,7 +12,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     private readonly ServiceProvider _provider = new ServiceCollection()
         .AddMassTransitTestHarness(x =>
         {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
             x.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState>().InMemoryRepository();
         })
         .BuildServiceProvider(true);

@@ -173,4 +173,25 @@ public class NodeRegistryTests
 
         Assert.Equal(PlacementFailureCodes.NotReplaceable, decision.FailureCode);
     }
+
+    [Fact]
+    public void Hierarchical_commands_chain_learners_to_their_cluster_aggregator_and_those_to_the_root()
+    {
+        var (nodes, placements) = Planner();
+        nodes.Observe(Node("a1", true, cpu: 4000) with { Cluster = "a", PortRangeStart = 41000, PortRangeEnd = 41009 });
+        nodes.Observe(Node("b1", true, cpu: 4000) with { Cluster = "b", PortRangeStart = 41010, PortRangeEnd = 41019 });
+
+        var commands = placements.Place(Project(learners: 2) with { Mode = ProjectModes.Hierarchical }).Commands;
+
+        var root = commands.Single(c => c.Role == ActorRoles.RootAggregator);
+        var rootEndpoint = $"127.0.0.1:{root.ListenPort}";
+        Assert.Equal(2, root.MinLearners);
+        var clusterAggregators = commands.Where(c => c.Role == ActorRoles.ClusterAggregator).ToList();
+        Assert.All(clusterAggregators, c => Assert.Equal(rootEndpoint, c.AggregatorEndpoint));
+        Assert.All(commands.Where(c => c.Role == ActorRoles.Learner), l =>
+        {
+            var own = clusterAggregators.Single(c => c.NodeId == l.NodeId);
+            Assert.Equal($"127.0.0.1:{own.ListenPort}", l.AggregatorEndpoint);
+        });
+    }
 }

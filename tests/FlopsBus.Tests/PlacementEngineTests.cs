@@ -14,7 +14,7 @@ public class PlacementEngineTests
             AddOns = learner ? [NodeAddOns.FlopsLearner] : [],
             Capacity = new ActorResources { CpuMillis = cpu, MemoryMb = memory },
             CachedImages = cached ?? [],
-            PortRangeStart = port, PortRangeEnd = port,
+            PortRangeStart = port, PortRangeEnd = port + 9,
         });
 
     private static PlacementRequest Request(int learners) =>
@@ -124,8 +124,43 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("l1", true, cpu: 8000), Node("l2", true) };
 
-        var result = PlacementEngine.PlaceLearners(Request(1), nodes, excludeNodeId: "l1");
+        var result = PlacementEngine.PlaceLearner(Request(1), nodes, excludeNodeId: "l1", cluster: null);
 
         Assert.Equal("l2", result.Assignments.Single().NodeId);
+    }
+
+    [Fact]
+    public void Hierarchical_one_root_one_cluster_aggregator_per_cluster_and_learners_kept_in_their_cluster()
+    {
+        var nodes = new[]
+        {
+            Node("a-plain", false, cluster: "a", port: 41000), Node("a-l1", true, cluster: "a", port: 41010), Node("a-l2", true, cluster: "a", port: 41020),
+            Node("b-l1", true, cluster: "b", port: 41030),
+        };
+
+        var result = PlacementEngine.Place(Request(3) with { Mode = ProjectModes.Hierarchical }, nodes);
+
+        Assert.True(result.Succeeded, result.Failure);
+        Assert.Single(result.Assignments, a => a.Role == ActorRoles.RootAggregator);
+        var clusterAggregators = result.Assignments.Where(a => a.Role == ActorRoles.ClusterAggregator).ToDictionary(a => a.Cluster!, a => a.NodeId);
+        Assert.Equal(["a", "b"], clusterAggregators.Keys.Order());
+        Assert.StartsWith("a-", clusterAggregators["a"]);
+        Assert.Equal("b-l1", clusterAggregators["b"]);
+        var learners = result.Assignments.Where(a => a.Role == ActorRoles.Learner).ToList();
+        Assert.Equal([0, 1, 2], learners.Select(l => l.Instance));
+        Assert.All(learners, l => Assert.StartsWith(l.Cluster + "-", l.NodeId));
+        Assert.Equal(2, learners.Count(l => l.Cluster == "a"));
+        Assert.All(result.Assignments.Where(a => a.Role != ActorRoles.Learner), a => Assert.NotNull(a.Port));
+    }
+
+    [Fact]
+    public void Hierarchical_learners_never_spill_into_another_cluster()
+    {
+        var nodes = new[] { Node("a-l1", true, cluster: "a", port: 41000), Node("b-l1", true, cpu: 600, cluster: "b", port: 41010) };
+
+        var result = PlacementEngine.Place(Request(2) with { Mode = ProjectModes.Hierarchical }, nodes);
+
+        Assert.Equal(PlacementFailureCodes.NoWorkerCapacity, result.FailureCode);
+        Assert.Contains("cluster 'b'", result.Failure);
     }
 }

@@ -17,7 +17,8 @@ public sealed class PlannerTests : IAsyncLifetime
         services.AddPlannerServices(new ConfigurationBuilder().Build());
         services.AddMassTransitTestHarness(x =>
         {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
+            // Generous: on two busy cores a consumer may wait a while for a thread, and the harness reads a quiet bus as done.
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
             x.AddPlanner();
         });
         _provider = services.BuildServiceProvider(true);
@@ -69,7 +70,8 @@ public sealed class PlannerTests : IAsyncLifetime
         var project = Project();
         await Harness.Bus.Publish(project);
 
-        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId));
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId),
+            "published instead: " + string.Join(", ", Harness.Published.Select<object>().Select(m => m.Context.Message)));
         var placed = Harness.Published.Select<ProjectPlaced>().Single().Context.Message;
         Assert.Equal(3, placed.Actors.Count);
         var commands = Harness.Sent.Select<DeployActor>().ToList();

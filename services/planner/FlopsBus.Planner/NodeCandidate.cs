@@ -27,11 +27,11 @@ public sealed class NodeCandidate
     public bool Fits(ActorResources r, int alreadyTakenCpu = 0, int alreadyTakenMemory = 0) =>
         FreeCpuMillis - alreadyTakenCpu >= r.CpuMillis && FreeMemoryMb - alreadyTakenMemory >= r.MemoryMb;
 
-    /// <summary>The lowest port of the node's range that nothing listens on and nothing reserved.</summary>
-    public int? FreePort()
+    /// <summary>The lowest port of the node's range that nothing listens on, nothing reserved, and the caller has not taken.</summary>
+    public int? FreePort(Func<int, bool>? alsoTaken = null)
     {
         for (var p = Node.PortRangeStart; p > 0 && p <= Node.PortRangeEnd; p++)
-            if (!_reservedPorts.Contains(p) && !_portsInUse.Contains(p))
+            if (!_reservedPorts.Contains(p) && !_portsInUse.Contains(p) && alsoTaken?.Invoke(p) != true)
                 return p;
         return null;
     }

@@ -2,22 +2,12 @@ using FlopsBus.Contracts;
 
 namespace FlopsBus.Planner;
 
-/// <summary>A project's placement as commands to agents, or why there is none.</summary>
-public sealed record PlacementDecision(IReadOnlyList<DeployActor> Commands, string? FailureCode, string? Failure, bool Repeated = false)
+/// <summary>A placement as commands to agents and as the saga learns of it, or why there is none.</summary>
+public sealed record PlacementDecision(IReadOnlyList<DeployActor> Commands, IReadOnlyList<PlacedActor> Actors, string? FailureCode, string? Failure,
+    bool Repeated = false)
 {
     public bool Succeeded => FailureCode is null;
-    public static PlacementDecision Fail(string code, string reason) => new([], code, reason);
-
-    /// <summary>The actor as the saga learns of it: an aggregator's endpoint is where it listens, a learner's where it connects.</summary>
-    public static PlacedActor Describe(DeployActor command, string aggregatorEndpoint) => new()
-    {
-        ActorId = command.ActorId,
-        Role = command.Role,
-        Instance = command.Instance,
-        NodeId = command.NodeId,
-        Image = command.Image,
-        Endpoint = command.AggregatorEndpoint ?? aggregatorEndpoint,
-    };
+    public static PlacementDecision Fail(string code, string reason) => new([], [], code, reason);
 }
 
 /// <summary>
@@ -28,9 +18,10 @@ public sealed record PlacementDecision(IReadOnlyList<DeployActor> Commands, stri
 public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options)
 {
     private sealed record Reservation(Guid ProjectId, string NodeId, ActorResources Resources, int? Port);
+    private sealed record Placed(DeployActor Command, PlacedActor Actor);
 
     private readonly Dictionary<Guid, Reservation> _reservations = new();
-    private readonly Dictionary<Guid, List<DeployActor>> _projects = new();
+    private readonly Dictionary<Guid, List<Placed>> _projects = new();
 
     public PlacementDecision Place(ProjectSubmitted message)
     {
@@ -40,56 +31,58 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
             message.LearnerImage!,
             message.Learners,
             message.Resources?.Aggregator ?? options.DefaultAggregatorResources,
-            message.Resources?.Learner ?? options.DefaultLearnerResources);
+            message.Resources?.Learner ?? options.DefaultLearnerResources,
+            message.Mode ?? ProjectModes.Classic);
         lock (nodes.Gate)
         {
             if (_projects.TryGetValue(message.ProjectId, out var existing))
-                return new PlacementDecision(existing.ToList(), null, null, Repeated: true);
+                return Decision(existing, repeated: true);
 
             var result = PlacementEngine.Place(request, nodes.Live);
             if (!result.Succeeded)
                 return PlacementDecision.Fail(result.FailureCode!, result.Failure!);
 
-            var aggregator = result.Assignments[0];
-            var endpoint = $"{nodes.Find(aggregator.NodeId)!.Node.Address}:{aggregator.Port}";
-            var commands = result.Assignments.Select(a => ToCommand(message, a, endpoint)).ToList();
-            foreach (var (command, assignment) in commands.Zip(result.Assignments))
-                Reserve(command, assignment.Port);
-            _projects[message.ProjectId] = commands;
-            return new PlacementDecision(commands, null, null);
+            var placed = ToCommands(message, result.Assignments);
+            foreach (var (p, assignment) in placed.Zip(result.Assignments))
+                Reserve(p.Command, assignment.Port);
+            _projects[message.ProjectId] = placed;
+            return Decision(placed, repeated: false);
         }
     }
 
-    /// <summary>Moves a failed learner to another qualified node, under a new actor id.</summary>
+    /// <summary>Moves a failed learner to another qualified node (in its cluster, in hierarchical mode), under a new actor id.</summary>
     public PlacementDecision Replace(ReplaceActor replace)
     {
         lock (nodes.Gate)
         {
-            if (!_projects.TryGetValue(replace.ProjectId, out var commands))
+            if (!_projects.TryGetValue(replace.ProjectId, out var placed))
                 return PlacementDecision.Fail(PlacementFailureCodes.UnknownPlacement,
                     $"This planner holds no placement for project {replace.ProjectId} (it may have restarted since).");
             var replacementId = ActorIdentity.Replacing(replace.ActorId);
-            if (commands.FirstOrDefault(c => c.ActorId == replacementId) is { } done)
-                return new PlacementDecision([done], null, null, Repeated: true);
-            var index = commands.FindIndex(c => c.ActorId == replace.ActorId);
+            if (placed.Find(p => p.Command.ActorId == replacementId) is { } done)
+                return Decision([done], repeated: true);
+            var index = placed.FindIndex(p => p.Command.ActorId == replace.ActorId);
             if (index < 0)
                 return PlacementDecision.Fail(PlacementFailureCodes.UnknownPlacement, $"Actor {replace.ActorId} is not part of project {replace.ProjectId}.");
-            var old = commands[index];
-            if (old.Role != ActorRoles.Learner)
+            var old = placed[index];
+            if (old.Command.Role != ActorRoles.Learner)
                 return PlacementDecision.Fail(PlacementFailureCodes.NotReplaceable,
-                    $"Only learners are re-placed; the {old.Role} {old.ActorId} carries the endpoint its learners connect to.");
+                    $"Only learners are re-placed; the {old.Command.Role} {old.Command.ActorId} carries the endpoint its learners connect to.");
 
-            var request = new PlacementRequest(replace.ProjectId, "", old.Image, 1, new ActorResources(), old.Resources);
-            var result = PlacementEngine.PlaceLearners(request, nodes.Live, excludeNodeId: replace.FailedNodeId);
+            var hierarchical = placed.Any(p => p.Command.Role == ActorRoles.RootAggregator);
+            var cluster = hierarchical ? nodes.Find(old.Command.NodeId)?.Node.Cluster : null;
+            var request = new PlacementRequest(replace.ProjectId, "", old.Command.Image, 1, new ActorResources(), old.Command.Resources);
+            var result = PlacementEngine.PlaceLearner(request, nodes.Live, replace.FailedNodeId, cluster);
             if (!result.Succeeded)
-                return PlacementDecision.Fail(result.FailureCode!, $"Re-placing learner {old.Instance} away from {replace.FailedNodeId}: {result.Failure}");
+                return PlacementDecision.Fail(result.FailureCode!, $"Re-placing learner {old.Command.Instance} away from {replace.FailedNodeId}: {result.Failure}");
 
-            ReleaseActor(old.ActorId);
-            var moved = old with { ActorId = replacementId, NodeId = result.Assignments[0].NodeId };
-            Reserve(moved, null);
-            commands[index] = moved;
-            _projects[replace.ProjectId] = commands;
-            return new PlacementDecision([moved], null, null);
+            ReleaseActor(old.Command.ActorId);
+            var nodeId = result.Assignments[0].NodeId;
+            var moved = new Placed(old.Command with { ActorId = replacementId, NodeId = nodeId }, old.Actor with { ActorId = replacementId, NodeId = nodeId });
+            Reserve(moved.Command, null);
+            placed[index] = moved;
+            _projects[replace.ProjectId] = placed;
+            return Decision([moved], repeated: false);
         }
     }
 
@@ -100,7 +93,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         {
             if (!_reservations.Remove(actorId, out var released)) return;
             nodes.Find(released.NodeId)?.Release(released.Resources, released.Port);
-            if (_projects.TryGetValue(released.ProjectId, out var commands) && commands.All(c => !_reservations.ContainsKey(c.ActorId)))
+            if (_projects.TryGetValue(released.ProjectId, out var placed) && placed.All(p => !_reservations.ContainsKey(p.Command.ActorId)))
                 _projects.Remove(released.ProjectId);
         }
     }
@@ -109,11 +102,14 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
     {
         lock (nodes.Gate)
         {
-            if (!_projects.TryGetValue(projectId, out var commands)) return;
-            foreach (var command in commands.ToList())
-                ReleaseActor(command.ActorId);
+            if (!_projects.TryGetValue(projectId, out var placed)) return;
+            foreach (var p in placed.ToList())
+                ReleaseActor(p.Command.ActorId);
         }
     }
+
+    private static PlacementDecision Decision(IReadOnlyList<Placed> placed, bool repeated) =>
+        new(placed.Select(p => p.Command).ToList(), placed.Select(p => p.Actor).ToList(), null, null, repeated);
 
     private void Reserve(DeployActor command, int? port)
     {
@@ -121,23 +117,52 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         nodes.Find(command.NodeId)!.Reserve(command.Resources, port);
     }
 
-    private DeployActor ToCommand(ProjectSubmitted message, ActorAssignment a, string aggregatorEndpoint)
+    /// <summary>
+    /// Commands from assignments: each aggregator listens on its port; a learner connects to its aggregator
+    /// (its cluster's, in hierarchical mode), a cluster aggregator to the root.
+    /// </summary>
+    private List<Placed> ToCommands(ProjectSubmitted message, IReadOnlyList<ActorAssignment> assignments)
     {
-        var aggregator = a.Role == ActorRoles.Aggregator;
-        return new DeployActor
+        string EndpointOf(ActorAssignment a) => $"{nodes.Find(a.NodeId)!.Node.Address}:{a.Port}";
+        var top = assignments.Single(a => a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator);
+        var clusterAggregators = assignments.Where(a => a.Role == ActorRoles.ClusterAggregator).ToDictionary(a => a.Cluster!, EndpointOf);
+
+        return assignments.Select(a =>
         {
-            ProjectId = message.ProjectId,
-            ActorId = ActorIdentity.For(message.ProjectId, a.Role, a.Instance),
-            NodeId = a.NodeId,
-            Role = a.Role,
-            Instance = a.Instance,
-            Image = a.Image,
-            Resources = a.Resources,
-            ListenPort = aggregator ? a.Port : null,
-            AggregatorEndpoint = aggregator ? null : aggregatorEndpoint,
-            DataTags = aggregator ? [] : message.DataTags!,
-            MinLearners = message.Learners,
-            TrackingUrl = aggregator ? options.TrackingUrl : null
-        };
+            var listens = a.Port is not null;
+            var connectsTo = a.Role switch
+            {
+                ActorRoles.ClusterAggregator => EndpointOf(top),
+                ActorRoles.Learner when a.Cluster is not null => clusterAggregators[a.Cluster],
+                ActorRoles.Learner => EndpointOf(top),
+                _ => null
+            };
+            var command = new DeployActor
+            {
+                ProjectId = message.ProjectId,
+                ActorId = ActorIdentity.For(message.ProjectId, a.Role, a.Instance),
+                NodeId = a.NodeId,
+                Role = a.Role,
+                Instance = a.Instance,
+                Image = a.Image,
+                Resources = a.Resources,
+                ListenPort = a.Port,
+                AggregatorEndpoint = connectsTo,
+                DataTags = a.Role == ActorRoles.Learner ? message.DataTags! : [],
+                MinLearners = a.Role switch
+                {
+                    ActorRoles.RootAggregator => clusterAggregators.Count,
+                    ActorRoles.ClusterAggregator => assignments.Count(l => l.Role == ActorRoles.Learner && l.Cluster == a.Cluster),
+                    _ => message.Learners
+                },
+                TrackingUrl = a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator ? options.TrackingUrl : null,
+            };
+            var actor = new PlacedActor
+            {
+                ActorId = command.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId, Image = a.Image,
+                Endpoint = listens ? EndpointOf(a) : connectsTo,
+            };
+            return new Placed(command, actor);
+        }).ToList();
     }
 }

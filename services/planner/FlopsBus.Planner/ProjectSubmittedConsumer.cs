@@ -35,13 +35,12 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
-        var aggregatorEndpoint = decision.Commands.First(c => c.AggregatorEndpoint is not null).AggregatorEndpoint!;
         await context.Publish(new ProjectPlaced
         {
             ProjectId = message.ProjectId,
             CustomerId = message.CustomerId!,
             ReadinessTimeout = message.ReadinessTimeout,
-            Actors = decision.Commands.Select(c => PlacementDecision.Describe(c, aggregatorEndpoint)).ToList()
+            Actors = decision.Actors
         });
         foreach (var command in decision.Commands)
         {

@@ -25,7 +25,7 @@ public sealed class ReplaceActorConsumer(ProjectPlacements placements, ILogger<R
         {
             ProjectId = replace.ProjectId,
             ReplacedActorId = replace.ActorId,
-            Actor = PlacementDecision.Describe(command, command.AggregatorEndpoint!)
+            Actor = decision.Actors[0]
         });
         var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(command.NodeId));
         await agent.Send(command);
