@@ -111,3 +111,10 @@ public record ActorReplacementFailed
     public required string ReasonCode { get; init; }
     public required string Reason { get; init; }
 }
+
+/// <summary>Tear a project down: every actor removed, the project ends UNDEPLOYED.</summary>
+public record CancelProject
+{
+    public Guid ProjectId { get; init; }
+    public required string Reason { get; init; }
+}

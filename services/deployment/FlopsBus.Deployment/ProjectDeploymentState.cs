@@ -19,6 +19,12 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     /// <summary>Known once the project is placed; until then only actors heard from early are here.</summary>
     public bool ActorSetKnown { get; set; }
     public List<ActorProgress> Actors { get; set; } = [];
+    /// <summary>Learners re-placed so far; the failure policy allows one.</summary>
+    public int Replacements { get; set; }
+    public List<ProjectEvent> Timeline { get; set; } = [];
+
+    public void Log(string name, Guid? actorId = null, string? detail = null) =>
+        Timeline.Add(new ProjectEvent { At = DateTimeOffset.UtcNow, Event = name, ActorId = actorId, Detail = detail });
 
     public ActorProgress Actor(Guid actorId, string nodeId)
     {
@@ -31,11 +37,15 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
         return actor;
     }
 
-    /// <summary>Ready: every placed actor started; every learner also fetched its data and reached its aggregator.</summary>
+    /// <summary>
+    /// Ready: every placed actor that still counts (not replaced) started; every learner also fetched its data,
+    /// and every learner and cluster aggregator reached the aggregator above it.
+    /// </summary>
     [JsonIgnore]
-    public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.All(a =>
+    public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.Where(a => !a.Retired).All(a =>
         a.StartedAt is not null && a.FailedAt is null &&
-        (a.Role != ActorRoles.Learner || (a.DataFetchedAt is not null && a.ConnectedAt is not null)));
+        (a.Role != ActorRoles.Learner || a.DataFetchedAt is not null) &&
+        (a.Role is not (ActorRoles.Learner or ActorRoles.ClusterAggregator) || a.ConnectedAt is not null));
 }
 
 /// <summary>
@@ -59,6 +69,8 @@ public sealed class ActorProgress
     public DateTimeOffset? FailedAt { get; set; }
     public string? Failure { get; set; }
     public DateTimeOffset? RemovedAt { get; set; }
+    /// <summary>Failed and handed over to a replacement: no longer counts for readiness.</summary>
+    public bool Retired { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     [JsonIgnore]
