@@ -118,3 +118,12 @@ public record CancelProject
     public Guid ProjectId { get; init; }
     public required string Reason { get; init; }
 }
+
+/// <summary>
+/// A deadline of the project's deployment has passed (readiness, or an actor's start). Deadlines live in the
+/// saga's database, not in the broker, so one that falls while the saga host is down is announced after it restarts.
+/// </summary>
+public record ProjectDeadlinePassed
+{
+    public Guid ProjectId { get; init; }
+}

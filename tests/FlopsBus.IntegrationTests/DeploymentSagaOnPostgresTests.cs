@@ -101,4 +101,22 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         await _system.Events.WaitFor<ProjectReady>(r => r.ProjectId == _projectId, Patience);
         Assert.Equal("Ready", (await Row())!.Value.State);
     }
+
+    [Fact]
+    public async Task A_deadline_that_falls_while_the_saga_host_is_down_fires_after_it_restarts()
+    {
+        await _system.Bus.Publish(Placed with { ReadinessTimeout = TimeSpan.FromSeconds(2) });
+        var placed = await WaitForRow(r => r.State == "Deploying");
+        var deadline = placed.Document.GetProperty("readinessDeadline").GetDateTimeOffset();
+
+        await _system.Stop();
+        // The deadline falls while nothing runs: wait for the clock itself, bounded.
+        while (DateTimeOffset.UtcNow <= deadline + TimeSpan.FromMilliseconds(200))
+            await Task.Delay(deadline + TimeSpan.FromMilliseconds(250) - DateTimeOffset.UtcNow);
+        await _system.Start();
+
+        var failed = await _system.Events.WaitFor<ProjectFailed>(f => f.ProjectId == _projectId, Patience);
+        Assert.StartsWith("not ready within 00:00:02", failed[0].Reason);
+        Assert.Equal("TearingDown", (await Row())!.Value.State);
+    }
 }

@@ -13,7 +13,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         .AddMassTransitTestHarness(x =>
         {
             x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
-            x.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState>().InMemoryRepository();
+            x.AddDeploymentSaga();
         })
         .BuildServiceProvider(true);
 
@@ -217,6 +217,32 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         await Harness.Bus.Publish(new AggregatorConnected { ProjectId = _projectId, ActorId = cluster.ActorId, NodeId = cluster.NodeId });
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
+    }
+
+    [Fact]
+    public async Task A_passed_readiness_deadline_tears_the_project_down_naming_what_was_missing()
+    {
+        await Harness.Bus.Publish(Placed with { ReadinessTimeout = TimeSpan.FromMilliseconds(1) });
+        await PublishAll(new[] { _aggregator, _learners[0] }.SelectMany(EventsOf));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+
+        await Harness.Bus.Publish(new ProjectDeadlinePassed { ProjectId = _projectId });
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+        var reason = Harness.Published.Select<ProjectFailed>().Single().Context.Message.Reason;
+        Assert.StartsWith("not ready within 00:00:00.0010000", reason);
+        Assert.Contains("learner 1 NODE_SCHEDULED", reason);
+    }
+
+    [Fact]
+    public async Task A_deadline_announced_before_it_is_due_changes_nothing()
+    {
+        await Harness.Bus.Publish(Placed);
+        await Harness.Bus.Publish(new ProjectDeadlinePassed { ProjectId = _projectId });
+
+        Assert.True(await Saga.Consumed.Any<ProjectDeadlinePassed>());
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+        Assert.False(await Harness.Published.Any<ProjectFailed>());
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     public DateTimeOffset? PlacedAt { get; set; }
     public DateTimeOffset? ReadyAt { get; set; }
     public TimeSpan? ReadinessTimeout { get; set; }
+    public DateTimeOffset? ReadinessDeadline { get; set; }
     /// <summary>Known once the project is placed; until then only actors heard from early are here.</summary>
     public bool ActorSetKnown { get; set; }
     public List<ActorProgress> Actors { get; set; } = [];
@@ -25,6 +26,16 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
 
     public void Log(string name, Guid? actorId = null, string? detail = null) =>
         Timeline.Add(new ProjectEvent { At = DateTimeOffset.UtcNow, Event = name, ActorId = actorId, Detail = detail });
+
+    /// <summary>
+    /// The earliest deadline still open: readiness, or the start of an actor that has not started. None once the
+    /// project is ready or ended; the deadline watcher finds projects by it.
+    /// </summary>
+    [JsonIgnore]
+    public DateTimeOffset? NextDeadline => CurrentState is "Placing" or "Deploying"
+        ? Actors.Where(a => !a.Retired && a.StartedAt is null && a.StartDeadline is not null).Select(a => a.StartDeadline)
+            .Append(ReadinessDeadline).Where(d => d is not null).Min()
+        : null;
 
     public ActorProgress Actor(Guid actorId, string nodeId)
     {
@@ -63,6 +74,7 @@ public sealed class ActorProgress
     public string? ContainerId { get; set; }
     public long? Samples { get; set; }
     public DateTimeOffset? PulledAt { get; set; }
+    public DateTimeOffset? StartDeadline { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? DataFetchedAt { get; set; }
     public DateTimeOffset? ConnectedAt { get; set; }

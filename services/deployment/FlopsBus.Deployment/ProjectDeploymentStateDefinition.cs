@@ -34,6 +34,10 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
         ByProject<AggregatorConnected>(saga, partition, m => m.ProjectId);
         ByProject<ActorFailed>(saga, partition, m => m.ProjectId);
         ByProject<ActorRemoved>(saga, partition, m => m.ProjectId);
+        ByProject<ActorReplaced>(saga, partition, m => m.ProjectId);
+        ByProject<ActorReplacementFailed>(saga, partition, m => m.ProjectId);
+        ByProject<CancelProject>(saga, partition, m => m.ProjectId);
+        ByProject<ProjectDeadlinePassed>(saga, partition, m => m.ProjectId);
     }
 
     private static void ByProject<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, Func<T, Guid> projectId)

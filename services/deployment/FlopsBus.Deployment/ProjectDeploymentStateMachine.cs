@@ -30,9 +30,10 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
     public Event<ActorReplacementFailed> ReplacementFailed { get; private set; } = null!;
     public Event<ActorRemoved> ActorRemoved { get; private set; } = null!;
     public Event<CancelProject> Cancel { get; private set; } = null!;
+    public Event<ProjectDeadlinePassed> DeadlinePassed { get; private set; } = null!;
     public Event<GetProjectStatus> StatusRequested { get; private set; } = null!;
 
-    public ProjectDeploymentStateMachine()
+    public ProjectDeploymentStateMachine(DeploymentOptions options)
     {
         InstanceState(x => x.CurrentState);
 
@@ -55,6 +56,11 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             x.CorrelateById(m => m.Message.ProjectId);
             x.OnMissingInstance(m => m.Discard());
         });
+        Event(() => DeadlinePassed, x =>
+        {
+            x.CorrelateById(m => m.Message.ProjectId);
+            x.OnMissingInstance(m => m.Discard());
+        });
         Event(() => StatusRequested, x =>
         {
             x.CorrelateById(m => m.Message.ProjectId);
@@ -65,7 +71,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
         // Before the placement is known: remember what actors report, judge it once the actor set is known.
         During(Initial, Placing,
             When(Placed)
-                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message))
+                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, options))
                 .TransitionTo(Deploying)
                 .If(ctx => FirstFailure(ctx.Saga) is not null, failure => HandleFailure(failure, ctx => FirstFailure(ctx.Saga)!))
                 .If(ReadyNow, DeclareReadyBranch),
@@ -95,7 +101,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             HandleFailure(When(ActorFailed).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)),
                 ctx => ctx.Saga.Actors.First(a => a.ActorId == ctx.Message.ActorId)),
             When(ActorReplaced)
-                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message))
+                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, options))
                 .If(ReadyNow, DeclareReadyBranch),
             When(ReplacementFailed)
                 .Then(ctx =>
@@ -105,6 +111,18 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
                 })
                 .ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown),
             When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message)).ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown));
+
+        // A deadline fails the project; the watcher may announce one more than once, or late, so check it is due.
+        During(Placing, Deploying,
+            When(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow) is not null)
+                .Then(ctx =>
+                {
+                    ctx.Saga.Reason = ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow);
+                    ctx.Saga.Log("deadline-passed", detail: ctx.Saga.Reason);
+                })
+                .ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown),
+            Ignore(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow) is null));
+        During(Ready, TearingDown, Failed, Undeployed, Ignore(DeadlinePassed));
 
         During(TearingDown, Failed, Undeployed,
             Ignore(Placed), Ignore(PlacementFailed), Ignore(ImagePulled), Ignore(ActorStarted), Ignore(DataFetched),

@@ -8,19 +8,21 @@ namespace FlopsBus.Deployment;
 /// </summary>
 public static class ProjectFacts
 {
-    public static void Record(ProjectDeploymentState saga, ProjectPlaced placed)
+    public static void Record(ProjectDeploymentState saga, ProjectPlaced placed, DeploymentOptions options)
     {
+        var now = DateTimeOffset.UtcNow;
         saga.CustomerId = placed.CustomerId;
-        saga.ReadinessTimeout = placed.ReadinessTimeout;
-        saga.PlacedAt ??= DateTimeOffset.UtcNow;
+        saga.ReadinessTimeout = placed.ReadinessTimeout ?? options.DefaultReadinessTimeout;
+        saga.PlacedAt ??= now;
+        saga.ReadinessDeadline ??= now + saga.ReadinessTimeout;
         saga.ActorSetKnown = true;
-        foreach (var p in placed.Actors) Expect(saga, p);
-        saga.Log("placed", detail: $"{placed.Actors.Count} actors");
+        foreach (var p in placed.Actors) Expect(saga, p, now + options.ActorStartTimeout);
+        saga.Log("placed", detail: $"{placed.Actors.Count} actors, ready by {saga.ReadinessDeadline:O}");
     }
 
-    public static void Record(ProjectDeploymentState saga, ActorReplaced replaced)
+    public static void Record(ProjectDeploymentState saga, ActorReplaced replaced, DeploymentOptions options)
     {
-        Expect(saga, replaced.Actor);
+        Expect(saga, replaced.Actor, DateTimeOffset.UtcNow + options.ActorStartTimeout);
         saga.Log("replaced", replaced.Actor.ActorId, $"takes over from {replaced.ReplacedActorId} on {replaced.Actor.NodeId}");
     }
 
@@ -67,9 +69,19 @@ public static class ProjectFacts
         saga.Log("removed", m.ActorId);
     }
 
-    private static void Expect(ProjectDeploymentState saga, PlacedActor p)
+    /// <summary>The deadline that has passed, as a reason, or null when none has.</summary>
+    public static string? PassedDeadline(ProjectDeploymentState saga, DateTimeOffset now)
+    {
+        if (saga.ReadinessDeadline <= now)
+            return $"not ready within {saga.ReadinessTimeout}: {string.Join(", ", saga.Actors.Where(a => !a.Retired && a.Status != ActorStatuses.Connected && !(a.Role != ActorRoles.Learner && a.Status == ActorStatuses.Running)).Select(a => $"{a.Role} {a.Instance} {a.Status}"))}";
+        var late = saga.Actors.FirstOrDefault(a => !a.Retired && a.StartedAt is null && a.StartDeadline <= now);
+        return late is null ? null : $"{late.Role} {late.Instance} ({late.ActorId}) did not start on {late.NodeId} by {late.StartDeadline:O}";
+    }
+
+    private static void Expect(ProjectDeploymentState saga, PlacedActor p, DateTimeOffset startDeadline)
     {
         var actor = Touch(saga.Actor(p.ActorId, p.NodeId));
+        actor.StartDeadline ??= startDeadline;
         actor.Role = p.Role;
         actor.Instance = p.Instance;
         actor.NodeId = p.NodeId;
