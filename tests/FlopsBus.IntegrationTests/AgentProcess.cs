@@ -1,3 +1,4 @@
+using FlopsBus.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 

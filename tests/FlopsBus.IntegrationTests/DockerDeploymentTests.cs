@@ -1,3 +1,4 @@
+using FlopsBus.Testing;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using FlopsBus.Agent;
