@@ -38,3 +38,19 @@ public record NodeLost
     public DateTimeOffset LastSeen { get; init; }
     public required string Reason { get; init; }
 }
+
+public record GetNodes;
+
+public record NodeList
+{
+    public IReadOnlyList<NodeView> Nodes { get; init; } = [];
+}
+
+/// <summary>A node as the planner sees it: what it reported, what is left after reservations, whether it is live.</summary>
+public record NodeView
+{
+    public required NodeSnapshot Node { get; init; }
+    public ActorResources Free { get; init; } = new();
+    public DateTimeOffset LastSeen { get; init; }
+    public bool Live { get; init; }
+}

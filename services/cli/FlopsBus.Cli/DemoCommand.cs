@@ -52,12 +52,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var clock = Stopwatch.StartNew();
         await bus.Publish(project, cancellationToken);
 
-        var client = bus.CreateRequestClient<GetProjectStatus>(new Uri($"queue:{EndpointNames.Deployment}"));
-        async Task<ProjectStatus?> Current()
-        {
-            var r = await client.GetResponse<ProjectStatus, ProjectNotFound>(new GetProjectStatus { ProjectId = project.ProjectId }, cancellationToken);
-            return r.Is(out Response<ProjectStatus>? s) ? s.Message : null;
-        }
+        Task<ProjectStatus?> Current() => ProjectStatusQuery.Get(bus, project.ProjectId, cancellationToken);
 
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {

@@ -19,7 +19,7 @@ public static class FailurePolicy
         saga.Replacements++;
         failed.Retired = true;
         saga.Log("replacing", failed.ActorId, $"learner {failed.Instance} failed on {failed.NodeId} ({failed.Failure})");
-        var planner = await ctx.GetSendEndpoint(EndpointNames.PlannerReplacementsAddress);
+        var planner = await ctx.GetSendEndpoint(EndpointNames.PlannerControlAddress);
         await planner.Send(new ReplaceActor { ProjectId = saga.CorrelationId, ActorId = failed.ActorId, FailedNodeId = failed.NodeId, Reason = failed.Failure ?? "failed" });
         await Remove(ctx, failed, "replaced after a failure");
     }

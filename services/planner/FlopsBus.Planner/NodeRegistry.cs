@@ -75,6 +75,19 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
         lock (Gate) return _live.Select(c => c.Node).ToList();
     }
 
+    /// <summary>Every node heard from, live or lost, with what is left of it.</summary>
+    public IReadOnlyList<NodeView> View()
+    {
+        lock (Gate)
+            return _nodes.Values.OrderBy(e => e.Candidate.NodeId, StringComparer.Ordinal).Select(e => new NodeView
+            {
+                Node = e.Candidate.Node,
+                Free = new ActorResources { CpuMillis = e.Candidate.FreeCpuMillis, MemoryMb = e.Candidate.FreeMemoryMb },
+                LastSeen = e.LastSeen,
+                Live = !e.Lost,
+            }).ToList();
+    }
+
     /// <summary>The live nodes, for placement; read and change them only while holding <see cref="Gate"/>.</summary>
     internal IReadOnlyList<NodeCandidate> Live => _live;
 
