@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 CONFIGURATION ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
+COMPOSE ?= docker compose
 
-.PHONY: run build test infra infra-down clean bench-planner bench-saga
+.PHONY: run build test infra infra-down clean bench-planner bench-saga up down
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -35,3 +36,10 @@ bench-planner:
 bench-saga: infra
 	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
 	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll saga
+
+## The full stack with Docker Compose (needs compose/.env and public base images; see the README).
+up:
+	$(COMPOSE) -f compose/docker-compose.yml up -d --build
+
+down:
+	$(COMPOSE) -f compose/docker-compose.yml down
