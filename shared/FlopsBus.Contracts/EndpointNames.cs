@@ -5,6 +5,7 @@ public static class EndpointNames
 {
     public const string Planner = "flops-planner";
     public const string Deployment = "flops-deployment";
+    public const string DeploymentNodeLosses = "flops-deployment-node-losses";
     /// <summary>Re-placement commands from the saga and queries of the node view; apart from <see cref="Planner"/>,
     /// which reads plain JSON as any message type.</summary>
     public const string PlannerControl = "flops-planner-control";

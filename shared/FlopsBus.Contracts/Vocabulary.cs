@@ -54,6 +54,8 @@ public static class FailureStages
     public const string Data = "data";
     public const string Connect = "connect";
     public const string Exited = "exited";
+    /// <summary>The actor's node stopped heartbeating; what runs there is taken for lost.</summary>
+    public const string NodeLost = "node-lost";
 }
 
 public static class PlacementFailureCodes
