@@ -12,11 +12,23 @@ namespace FlopsBus.Deployment;
 /// </summary>
 public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDeploymentState>
 {
-    public ProjectDeploymentStateDefinition() => EndpointName = EndpointNames.Deployment;
+    /// <summary>
+    /// Each message waits on a few database round trips, so the endpoint keeps many in flight (MassTransit's
+    /// default is twice the cores); the partitioner keeps one project's messages in turn.
+    /// </summary>
+    public const int MessagesInFlight = 64;
+
+    public ProjectDeploymentStateDefinition()
+    {
+        EndpointName = EndpointNames.Deployment;
+        ConcurrentMessageLimit = MessagesInFlight;
+    }
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpoint, ISagaConfigurator<ProjectDeploymentState> saga,
         IRegistrationContext context)
     {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = MessagesInFlight;
         endpoint.UseMessageRetry(r =>
         {
             r.Handle<ProjectDeploymentConcurrencyException>();
