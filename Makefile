@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 CONFIGURATION ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
+COMPOSE ?= docker compose
 
-.PHONY: run build test bench-agent infra infra-down clean
+.PHONY: run build test infra infra-down clean bench-planner bench-saga bench-agent up down
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -17,12 +18,6 @@ build:
 test: infra build
 	@bash tests/run-tests.sh $(CONFIGURATION)
 
-## The same five actors deployed through the agents and by the fastest plain docker script, alternating; ends with
-## "agent overhead: <ratio>x raw docker (<ms> ms vs <ms> ms)" from the medians. ROUNDS=n to change the number of rounds.
-ROUNDS ?= 11
-bench-agent: infra build
-	@$(DOTNET) bench/FlopsBus.AgentBench/bin/$(CONFIGURATION)/net10.0/FlopsBus.AgentBench.dll $(ROUNDS)
-
 infra:
 	@bash tests/infra/up.sh
 
@@ -31,3 +26,27 @@ infra-down:
 
 clean:
 	$(DOTNET) clean FlopsBus.sln -v quiet
+
+## Placement speed: 10,000 actors (projects of 1 aggregator + 10 learners) on 5,000 nodes.
+bench-planner:
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll planner
+
+## Saga speed on RabbitMQ and PostgreSQL: the events of 1,000 projects (1 aggregator + 10 learners each).
+bench-saga: infra
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll saga
+
+## Five actors (1 aggregator + 4 learners, fresh pulls) through two agents against the fastest plain docker
+## pull/run script, alternating for ROUNDS rounds; prints "agent overhead: <ratio>x raw docker (...)" from the medians.
+ROUNDS ?= 11
+bench-agent: infra
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll agent $(ROUNDS)
+
+## The full stack with Docker Compose (needs compose/.env and public base images; see the README).
+up:
+	$(COMPOSE) -f compose/docker-compose.yml up -d --build
+
+down:
+	$(COMPOSE) -f compose/docker-compose.yml down

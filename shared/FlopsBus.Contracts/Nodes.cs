@@ -16,6 +16,8 @@ public record NodeSnapshot
     public int PortRangeEnd { get; init; }
     /// <summary>Ports this node's actors listen on now, so a planner that restarted does not hand them out again.</summary>
     public IReadOnlyList<int> PortsInUse { get; init; } = [];
+    /// <summary>How often the agent heartbeats; the planner declares the node lost after a few missed ones.</summary>
+    public TimeSpan HeartbeatInterval { get; init; }
 }
 
 public record NodeRegistered
@@ -27,4 +29,28 @@ public record NodeHeartbeat
 {
     public required NodeSnapshot Node { get; init; }
     public DateTimeOffset SentAt { get; init; }
+}
+
+/// <summary>A node whose heartbeats stopped: the planner places nothing more on it until it is heard from again.</summary>
+public record NodeLost
+{
+    public required string NodeId { get; init; }
+    public DateTimeOffset LastSeen { get; init; }
+    public required string Reason { get; init; }
+}
+
+public record GetNodes;
+
+public record NodeList
+{
+    public IReadOnlyList<NodeView> Nodes { get; init; } = [];
+}
+
+/// <summary>A node as the planner sees it: what it reported, what is left after reservations, whether it is live.</summary>
+public record NodeView
+{
+    public required NodeSnapshot Node { get; init; }
+    public ActorResources Free { get; init; } = new();
+    public DateTimeOffset LastSeen { get; init; }
+    public bool Live { get; init; }
 }

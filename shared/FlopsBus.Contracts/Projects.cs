@@ -86,3 +86,44 @@ public record ProjectFailed
     public required string Reason { get; init; }
     public Guid? FailedActorId { get; init; }
 }
+
+/// <summary>Place one actor of a placed project again, on another qualified node than <see cref="FailedNodeId"/>.</summary>
+public record ReplaceActor
+{
+    public Guid ProjectId { get; init; }
+    public Guid ActorId { get; init; }
+    public required string FailedNodeId { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>The actor <see cref="ReplacedActorId"/> now runs as <see cref="Actor"/>, with a new id, on another node.</summary>
+public record ActorReplaced
+{
+    public Guid ProjectId { get; init; }
+    public Guid ReplacedActorId { get; init; }
+    public required PlacedActor Actor { get; init; }
+}
+
+public record ActorReplacementFailed
+{
+    public Guid ProjectId { get; init; }
+    public Guid ActorId { get; init; }
+    public required string ReasonCode { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>Tear a project down: every actor removed, the project ends UNDEPLOYED.</summary>
+public record CancelProject
+{
+    public Guid ProjectId { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>
+/// A deadline of the project's deployment has passed (readiness, or an actor's start). Deadlines live in the
+/// saga's database, not in the broker, so one that falls while the saga host is down is announced after it restarts.
+/// </summary>
+public record ProjectDeadlinePassed
+{
+    public Guid ProjectId { get; init; }
+}

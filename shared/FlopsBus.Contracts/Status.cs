@@ -15,6 +15,16 @@ public record ProjectStatus
     public DateTimeOffset? SubmittedAt { get; init; }
     public DateTimeOffset? ReadyAt { get; init; }
     public IReadOnlyList<ActorStatus> Actors { get; init; } = [];
+    /// <summary>Every event the saga folded in, oldest first.</summary>
+    public IReadOnlyList<ProjectEvent> Timeline { get; init; } = [];
+}
+
+public record ProjectEvent
+{
+    public DateTimeOffset At { get; init; }
+    public required string Event { get; init; }
+    public Guid? ActorId { get; init; }
+    public string? Detail { get; init; }
 }
 
 public record ActorStatus

@@ -54,10 +54,14 @@ public static class FailureStages
     public const string Data = "data";
     public const string Connect = "connect";
     public const string Exited = "exited";
+    /// <summary>The actor's node stopped heartbeating; what runs there is taken for lost.</summary>
+    public const string NodeLost = "node-lost";
 }
 
 public static class PlacementFailureCodes
 {
     public const string NoQualifiedWorkerFound = "NO_QUALIFIED_WORKER_FOUND";
     public const string NoWorkerCapacity = "NO_WORKER_CAPACITY";
+    public const string UnknownPlacement = "UNKNOWN_PLACEMENT";
+    public const string NotReplaceable = "NOT_REPLACEABLE";
 }

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Docker.DotNet;
 using Docker.DotNet.Models;
+using Docker.DotNet;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
 

@@ -4,6 +4,7 @@ using System.Net;
 using Docker.DotNet.Models;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
 

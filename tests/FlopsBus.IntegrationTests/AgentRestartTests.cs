@@ -1,7 +1,8 @@
-using Docker.DotNet;
 using Docker.DotNet.Models;
+using Docker.DotNet;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
 
@@ -38,7 +39,9 @@ public sealed class AgentRestartTests : IAsyncLifetime
             ["AddOns:0"] = NodeAddOns.FlopsLearner,
             ["PortRangeStart"] = port.ToString(),
             ["PortRangeEnd"] = (port + 9).ToString(),
-            ["HeartbeatInterval"] = "00:00:01",
+            // The default interval on purpose: the planner takes a node silent for three intervals as lost, and a
+            // restart of the agent must fit in that grace (15 s), as in production.
+            ["HeartbeatInterval"] = "00:00:05",
             ["StopGracePeriod"] = "00:00:02",
         };
         _agent = new AgentProcess(NodeId, _system.BusSettings, _settings);

@@ -101,4 +101,41 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         await _system.Events.WaitFor<ProjectReady>(r => r.ProjectId == _projectId, Patience);
         Assert.Equal("Ready", (await Row())!.Value.State);
     }
+
+    [Fact]
+    public async Task A_deadline_that_falls_while_the_saga_host_is_down_fires_after_it_restarts()
+    {
+        await _system.Bus.Publish(Placed with { ReadinessTimeout = TimeSpan.FromSeconds(2) });
+        var placed = await WaitForRow(r => r.State == "Deploying");
+        var deadline = placed.Document.GetProperty("readinessDeadline").GetDateTimeOffset();
+
+        await _system.Stop();
+        // The deadline falls while nothing runs: wait for the clock itself, bounded.
+        while (DateTimeOffset.UtcNow <= deadline + TimeSpan.FromMilliseconds(200))
+            await Task.Delay(deadline + TimeSpan.FromMilliseconds(250) - DateTimeOffset.UtcNow);
+        await _system.Start();
+
+        var failed = await _system.Events.WaitFor<ProjectFailed>(f => f.ProjectId == _projectId, Patience);
+        Assert.StartsWith("not ready within 00:00:02", failed[0].Reason);
+        Assert.Equal("TearingDown", (await Row())!.Value.State);
+    }
+
+    [Fact]
+    public async Task A_lost_node_fails_its_actors_and_the_failure_policy_takes_over()
+    {
+        _actors[3] = _actors[3] with { NodeId = "node-9" };
+        await _system.Bus.Publish(Placed);
+        await WaitForRow(r => r.State == "Deploying");
+
+        await _system.Bus.Publish(new NodeLost { NodeId = "node-9", LastSeen = DateTimeOffset.UtcNow, Reason = "no heartbeat for 16 s" });
+
+        // The learner on node-9 is re-placed; the planner here never placed this project, so the replacement
+        // fails and the saga gives the project up, naming why.
+        var failed = await _system.Events.WaitFor<ProjectFailed>(f => f.ProjectId == _projectId, Patience);
+        Assert.Equal($"re-placing actor {_actors[3].ActorId} failed: UNKNOWN_PLACEMENT: This planner holds no placement for project {_projectId} (it may have restarted since).",
+            failed[0].Reason);
+        var row = await WaitForRow(r => r.State == "TearingDown");
+        var failure = row.Document.GetProperty("actors").EnumerateArray().Single(a => a.GetProperty("nodeId").GetString() == "node-9").GetProperty("failure").GetString();
+        Assert.StartsWith("node-lost: node node-9 lost", failure);
+    }
 }

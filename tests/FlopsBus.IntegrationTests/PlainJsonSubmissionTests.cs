@@ -1,3 +1,4 @@
+using FlopsBus.Testing;
 using System.Text.Json;
 using FlopsBus.Contracts;
 

@@ -1,3 +1,4 @@
+using FlopsBus.Testing;
 using FlopsBus.Deployment;
 using FlopsBus.Hosting;
 using FlopsBus.Planner;

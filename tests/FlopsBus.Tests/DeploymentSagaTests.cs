@@ -12,8 +12,8 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     private readonly ServiceProvider _provider = new ServiceCollection()
         .AddMassTransitTestHarness(x =>
         {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
-            x.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState>().InMemoryRepository();
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
+            x.AddDeploymentSaga();
         })
         .BuildServiceProvider(true);
 
@@ -44,7 +44,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     private object[] EventsOf(PlacedActor a)
     {
         var started = new ActorStarted { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c-" + a.Instance, Role = a.Role, StartedAt = DateTimeOffset.UtcNow };
-        if (a.Role == ActorRoles.Aggregator) return [started];
+        if (a.Role != ActorRoles.Learner) return [started];
         return
         [
             started,
@@ -108,27 +108,141 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         Assert.Single(Harness.Published.Select<ProjectReady>());
     }
 
+    private ActorFailed Failure(PlacedActor a, string stage = FailureStages.Data, string reason = "no data for tag mnist") =>
+        new() { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Stage = stage, Reason = reason };
+
+    private IReadOnlyList<(Guid ActorId, string Queue)> Removals() =>
+        Harness.Sent.Select<RemoveActor>().Select(s => (s.Context.Message.ActorId, s.Context.DestinationAddress!.AbsolutePath.TrimStart('/'))).ToList();
+
     [Fact]
-    public async Task An_actor_failure_fails_the_project_and_removes_every_actor()
+    public async Task A_failed_learner_is_re_placed_once_and_its_replacement_makes_the_project_ready()
+    {
+        await Harness.Bus.Publish(Placed);
+        await PublishAll(new[] { _aggregator, _learners[0] }.SelectMany(EventsOf));
+        await Harness.Bus.Publish(Failure(_learners[1]));
+
+        Assert.True(await Harness.Sent.Any<ReplaceActor>(x => x.Context.Message.ActorId == _learners[1].ActorId && x.Context.Message.FailedNodeId == "node-3"));
+        Assert.Equal([(_learners[1].ActorId, EndpointNames.Agent("node-3"))], Removals());
+        var replacement = Actor(ActorRoles.Learner, 1, "node-2");
+        await Harness.Bus.Publish(new ActorReplaced { ProjectId = _projectId, ReplacedActorId = _learners[1].ActorId, Actor = replacement });
+        await PublishAll(EventsOf(replacement));
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
+        Assert.DoesNotContain(Harness.Published.Select<ProjectReady>().Single().Context.Message.Actors, a => a.ActorId == _learners[1].ActorId);
+        Assert.False(await Harness.Published.Any<ProjectFailed>());
+    }
+
+    [Fact]
+    public async Task A_second_failure_tears_the_project_down_and_it_ends_undeployed()
     {
         await Harness.Bus.Publish(Placed);
         await PublishAll(EventsOf(_aggregator));
-        await Harness.Bus.Publish(new ActorFailed
-        {
-            ProjectId = _projectId, ActorId = _learners[1].ActorId, NodeId = _learners[1].NodeId, Stage = FailureStages.Data, Reason = "no data for tag mnist"
-        });
+        await Harness.Bus.Publish(Failure(_learners[1]));
+        Assert.True(await Harness.Sent.Any<ReplaceActor>());
+        await Harness.Bus.Publish(Failure(_learners[0], FailureStages.Exited, "exit code 1"));
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
         var failed = Harness.Published.Select<ProjectFailed>().Single().Context.Message;
-        Assert.Equal(_learners[1].ActorId, failed.FailedActorId);
-        Assert.Contains("no data for tag mnist", failed.Reason);
-        Assert.True(await Harness.Sent.Any<RemoveActor>());
-        var removals = Harness.Sent.Select<RemoveActor>().Select(s => (s.Context.Message.ActorId, s.Context.DestinationAddress!.AbsolutePath)).ToList();
-        Assert.Equal(3, removals.Count);
-        Assert.Contains((_learners[0].ActorId, "/" + EndpointNames.Agent("node-2")), removals);
+        Assert.Equal(_learners[0].ActorId, failed.FailedActorId);
+        Assert.Contains("after 1 replacement(s) already", failed.Reason);
+        Assert.Contains((_aggregator.ActorId, EndpointNames.Agent("node-1")), Removals());
 
         await PublishAll(Placed.Actors.Select(a => new ActorRemoved { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId }));
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Undeployed));
+    }
+
+    [Fact]
+    public async Task An_aggregator_failure_tears_the_project_down_at_once()
+    {
+        await Harness.Bus.Publish(Placed);
+        await Harness.Bus.Publish(Failure(_aggregator, FailureStages.Pull, "image not found"));
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+        Assert.Contains("aggregator", Harness.Published.Select<ProjectFailed>().Single().Context.Message.Reason);
+        Assert.False(await Harness.Sent.Any<ReplaceActor>());
+        Assert.Equal(3, Removals().Count);
+    }
+
+    [Fact]
+    public async Task A_failure_reported_before_the_placement_is_judged_once_the_placement_arrives()
+    {
+        await Harness.Bus.Publish(Failure(_aggregator, FailureStages.Start, "port taken"));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Placing));
+
+        await Harness.Bus.Publish(Placed);
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+    }
+
+    [Fact]
+    public async Task A_replacement_that_cannot_be_placed_tears_the_project_down()
+    {
+        await Harness.Bus.Publish(Placed);
+        await Harness.Bus.Publish(Failure(_learners[0]));
+        Assert.True(await Harness.Sent.Any<ReplaceActor>());
+
+        await Harness.Bus.Publish(new ActorReplacementFailed
+        {
+            ProjectId = _projectId, ActorId = _learners[0].ActorId, ReasonCode = PlacementFailureCodes.NoWorkerCapacity, Reason = "no room"
+        });
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+        Assert.Contains("NO_WORKER_CAPACITY", Harness.Published.Select<ProjectFailed>().Single().Context.Message.Reason);
+    }
+
+    [Fact]
+    public async Task A_cancelled_project_is_torn_down()
+    {
+        await Harness.Bus.Publish(Placed);
+        await PublishAll(new[] { _aggregator }.Concat(_learners).SelectMany(EventsOf));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
+
+        await Harness.Bus.Publish(new CancelProject { ProjectId = _projectId, Reason = "operator request" });
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+        Assert.Equal("cancelled: operator request", Harness.Published.Select<ProjectFailed>().Single().Context.Message.Reason);
+        Assert.Equal(3, Removals().Count);
+    }
+
+    [Fact]
+    public async Task Hierarchical_ready_needs_every_cluster_aggregator_connected_to_the_root()
+    {
+        var root = Actor(ActorRoles.RootAggregator, 0, "node-1");
+        var cluster = Actor(ActorRoles.ClusterAggregator, 0, "node-2");
+        var learner = Actor(ActorRoles.Learner, 0, "node-2");
+        await Harness.Bus.Publish(new ProjectPlaced { ProjectId = _projectId, CustomerId = "c", Actors = [root, cluster, learner] });
+        await PublishAll(EventsOf(root).Concat(EventsOf(cluster)).Concat(EventsOf(learner)));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+
+        await Harness.Bus.Publish(new AggregatorConnected { ProjectId = _projectId, ActorId = cluster.ActorId, NodeId = cluster.NodeId });
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
+    }
+
+    [Fact]
+    public async Task A_passed_readiness_deadline_tears_the_project_down_naming_what_was_missing()
+    {
+        await Harness.Bus.Publish(Placed with { ReadinessTimeout = TimeSpan.FromMilliseconds(1) });
+        await PublishAll(new[] { _aggregator, _learners[0] }.SelectMany(EventsOf));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+
+        await Harness.Bus.Publish(new ProjectDeadlinePassed { ProjectId = _projectId });
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
+        var reason = Harness.Published.Select<ProjectFailed>().Single().Context.Message.Reason;
+        Assert.StartsWith("not ready within 00:00:00.0010000", reason);
+        Assert.Contains("learner 1 NODE_SCHEDULED", reason);
+    }
+
+    [Fact]
+    public async Task A_deadline_announced_before_it_is_due_changes_nothing()
+    {
+        await Harness.Bus.Publish(Placed);
+        await Harness.Bus.Publish(new ProjectDeadlinePassed { ProjectId = _projectId });
+
+        Assert.True(await Saga.Consumed.Any<ProjectDeadlinePassed>());
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+        Assert.False(await Harness.Published.Any<ProjectFailed>());
     }
 
     [Fact]
@@ -155,6 +269,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         Assert.Equal(
             [(ActorRoles.Aggregator, 0, ActorStatuses.Running), (ActorRoles.Learner, 0, ActorStatuses.DataFetched), (ActorRoles.Learner, 1, ActorStatuses.NodeScheduled)],
             status.Message.Actors.Select(a => (a.Role, a.Instance, a.Status)));
+        Assert.Equal(["placed", "started", "started", "data-fetched"], status.Message.Timeline.Select(e => e.Event));
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlopsBus.Tests;
 
@@ -17,7 +19,8 @@ public sealed class PlannerTests : IAsyncLifetime
         services.AddPlannerServices(new ConfigurationBuilder().Build());
         services.AddMassTransitTestHarness(x =>
         {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
+            // Generous: on two busy cores a consumer may wait a while for a thread, and the harness reads a quiet bus as done.
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
             x.AddPlanner();
         });
         _provider = services.BuildServiceProvider(true);
@@ -69,7 +72,8 @@ public sealed class PlannerTests : IAsyncLifetime
         var project = Project();
         await Harness.Bus.Publish(project);
 
-        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId));
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId),
+            "published instead: " + string.Join(", ", Harness.Published.Select<object>().Select(m => m.Context.Message)));
         var placed = Harness.Published.Select<ProjectPlaced>().Single().Context.Message;
         Assert.Equal(3, placed.Actors.Count);
         var commands = Harness.Sent.Select<DeployActor>().ToList();
@@ -105,5 +109,29 @@ public sealed class PlannerTests : IAsyncLifetime
 
         Assert.True(await Harness.Published.Any<PlacementFailed>(x =>
             x.Context.Message.ProjectId == project.ProjectId && x.Context.Message.ReasonCode == PlacementFailureCodes.NoQualifiedWorkerFound));
+    }
+
+    [Fact]
+    public async Task A_node_whose_heartbeats_stop_is_announced_lost_once()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new PlannerOptions { SweepInterval = TimeSpan.FromSeconds(1) };
+        var nodes = new NodeRegistry(options, clock);
+        nodes.Observe(new NodeSnapshot { NodeId = "quiet", Address = "127.0.0.1", HeartbeatInterval = TimeSpan.FromSeconds(2) });
+        using var monitor = new NodeLivenessMonitor(nodes, options, Harness.Bus, clock, NullLogger<NodeLivenessMonitor>.Instance);
+        await monitor.StartAsync(CancellationToken.None);
+
+        // The monitor's timer starts on its own thread: keep time moving until the loss is announced (bounded).
+        for (var second = 0; second < 300 && !Harness.Published.Select<NodeLost>().Any(); second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        Assert.True(await Harness.Published.Any<NodeLost>(x => x.Context.Message.NodeId == "quiet"));
+        await Harness.InactivityTask;
+        Assert.Single(Harness.Published.Select<NodeLost>());
+        Assert.Contains("grace 6 s", Harness.Published.Select<NodeLost>().Single().Context.Message.Reason);
+        await monitor.StopAsync(CancellationToken.None);
     }
 }

@@ -317,6 +317,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             CachedImages = await runtime.CachedImagesAsync(cancellationToken),
             PortRangeStart = options.PortRangeStart,
             PortRangeEnd = options.PortRangeEnd,
+            HeartbeatInterval = options.HeartbeatInterval,
             PortsInUse = _actors.Values.Where(a => a.Command.ListenPort is not null).Select(a => a.Command.ListenPort!.Value).ToList(),
         };
     }

@@ -15,6 +15,8 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
     {
         [CommandOption("--learners <N>"), Description("Learners in the sample project."), DefaultValue(2)]
         public int Learners { get; init; } = 2;
+        [CommandOption("--mode <MODE>"), Description("classic, or hierarchical (a root aggregator and one per cluster)."), DefaultValue(ProjectModes.Classic)]
+        public string Mode { get; init; } = ProjectModes.Classic;
         [CommandOption("--timeout <SECONDS>"), DefaultValue(60)]
         public int TimeoutSeconds { get; init; } = 60;
     }
@@ -29,7 +31,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             using var host = EmbeddedSystem.Build(dataRoot.FullName);
             await host.StartAsync(timeout.Token);
             await EmbeddedSystem.WaitForNodes(host.Services, timeout.Token);
-            var exitCode = await Deploy(host.Services.GetRequiredService<IBus>(), EmbeddedSystem.SampleProject(settings.Learners), timeout.Token);
+            var exitCode = await Deploy(host.Services.GetRequiredService<IBus>(), EmbeddedSystem.SampleProject(settings.Learners, settings.Mode), timeout.Token);
             await host.StopAsync(CancellationToken.None);
             return exitCode;
         }
@@ -50,12 +52,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var clock = Stopwatch.StartNew();
         await bus.Publish(project, cancellationToken);
 
-        var client = bus.CreateRequestClient<GetProjectStatus>(new Uri($"queue:{EndpointNames.Deployment}"));
-        async Task<ProjectStatus?> Current()
-        {
-            var r = await client.GetResponse<ProjectStatus, ProjectNotFound>(new GetProjectStatus { ProjectId = project.ProjectId }, cancellationToken);
-            return r.Is(out Response<ProjectStatus>? s) ? s.Message : null;
-        }
+        Task<ProjectStatus?> Current() => ProjectStatusQuery.Get(bus, project.ProjectId, cancellationToken);
 
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {

@@ -66,8 +66,9 @@ public static class EmbeddedSystem
             await Task.Delay(20, cancellationToken);
     }
 
-    public static ProjectSubmitted SampleProject(int learners) => new()
+    public static ProjectSubmitted SampleProject(int learners, string mode = ProjectModes.Classic) => new()
     {
+        Mode = mode,
         ProjectId = Guid.NewGuid(),
         CustomerId = "demo",
         AggregatorImage = AggregatorImage,

@@ -1,4 +1,5 @@
 using FlopsBus.Cli;
+using MassTransit;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,7 +12,20 @@ app.Configure(c =>
 {
     c.SetApplicationName("flops");
     c.AddCommand<DemoCommand>("demo").WithDescription("Deploy a sample FL project on three simulated nodes, all in this process.");
-    c.AddCommand<SubmitCommand>("submit").WithDescription("Publish a ProjectSubmitted and print the project id.");
+    c.AddCommand<SubmitCommand>("submit").WithDescription("Publish a ProjectSubmitted and print the project id; --wait until READY or FAILED.");
     c.AddCommand<StatusCommand>("status").WithDescription("Show a project's deployment as the status table.");
+    c.AddCommand<WatchCommand>("watch").WithDescription("Follow a deployment live, one row per actor, until READY or FAILED.");
+    c.AddCommand<CancelCommand>("cancel").WithDescription("Tear a project down.");
+    c.AddCommand<NodesCommand>("nodes").WithDescription("List the worker nodes the planner knows.");
+    // Errors go to standard error with an exit code of their own, not as a stack trace on standard output.
+    c.SetExceptionHandler((exception, _) =>
+    {
+        Console.Error.WriteLine(exception switch
+        {
+            RequestTimeoutException => "no answer from FlopsBus: is the service behind that queue running and the broker reachable?",
+            _ => exception.Message
+        });
+        return exception is RequestTimeoutException ? 3 : 1;
+    });
 });
 return await app.RunAsync(args);

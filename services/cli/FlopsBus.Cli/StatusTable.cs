@@ -12,7 +12,10 @@ public static class StatusTable
             .AddColumns(new[] { "Service Name", "Service ID", "Instances", "App Name", "App ID" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
         var appName = OakestraNames.AppName(status.ProjectId);
         var appId = OakestraNames.AppId(status.ProjectId);
-        foreach (var (role, prefix) in new[] { (ActorRoles.Aggregator, "aggr"), (ActorRoles.Learner, "flearner") })
+        foreach (var (role, prefix) in new[]
+                 {
+                     (ActorRoles.Aggregator, "aggr"), (ActorRoles.RootAggregator, "raggr"), (ActorRoles.ClusterAggregator, "caggr"), (ActorRoles.Learner, "flearner")
+                 })
         {
             var instances = status.Actors.Where(a => a.Role == role).OrderBy(a => a.Instance).ToList();
             if (instances.Count == 0) continue;

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
 using FlopsBus.Contracts;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace FlopsBus.Cli;
@@ -17,6 +16,10 @@ public sealed class SubmitCommand : AsyncCommand<SubmitCommand.Settings>
         [CommandOption("--learner-image <IMAGE>")] public string? LearnerImage { get; init; }
         [CommandOption("--learners <N>")] public int? Learners { get; init; }
         [CommandOption("--data-tags <TAGS>"), Description("Comma-separated.")] public string? DataTags { get; init; }
+        [CommandOption("--mode <MODE>"), Description("classic or hierarchical.")] public string? Mode { get; init; }
+        [CommandOption("--wait"), Description("Follow the deployment; exit 0 on READY, 1 on FAILED, 2 on timeout.")] public bool Wait { get; init; }
+        [CommandOption("--timeout <SECONDS>"), DefaultValue(600)] public int TimeoutSeconds { get; init; } = 600;
+        [CommandOption("--json"), Description("With --wait, print the final status as JSON.")] public bool Json { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -33,10 +36,21 @@ public sealed class SubmitCommand : AsyncCommand<SubmitCommand.Settings>
             LearnerImage = settings.LearnerImage ?? message.LearnerImage,
             Learners = settings.Learners ?? message.Learners,
             DataTags = settings.DataTags?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? message.DataTags,
+            Mode = settings.Mode ?? message.Mode,
         };
         await using var bus = await CliBus.Start(cancellationToken);
+        // Listen before publishing, so a rejection that comes back at once is not missed.
+        await using var outcome = await ProjectOutcome.Listen(bus.Bus, message.ProjectId);
         await bus.Bus.Publish(message, cancellationToken);
-        AnsiConsole.WriteLine(message.ProjectId.ToString());
-        return 0;
+        if (!settings.Json) Console.WriteLine(message.ProjectId);
+        if (!settings.Wait) return 0;
+
+        var watching = WatchCommand.Follow(bus.Bus, message.ProjectId, TimeSpan.FromSeconds(settings.TimeoutSeconds), settings.Json, cancellationToken);
+        // A rejected or unplaceable project never reaches the saga's status: its outcome ends the wait.
+        if (await Task.WhenAny(watching, outcome.Task) == watching) return await watching;
+        var (ready, reason) = await outcome.Task;
+        if (ready) return await watching;
+        Console.Error.WriteLine($"project {message.ProjectId} FAILED: {reason}");
+        return 1;
     }
 }

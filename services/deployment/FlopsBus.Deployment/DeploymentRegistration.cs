@@ -1,5 +1,7 @@
+using FlopsBus.Contracts;
 using FlopsBus.Deployment.Persistence;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlopsBus.Deployment;
 
@@ -7,14 +9,19 @@ public static class DeploymentRegistration
 {
     /// <summary>
     /// The deployment saga on its endpoint, persisted in PostgreSQL; with no connection string, in memory
-    /// (the embedded run and unit tests only).
+    /// (the embedded run and unit tests only, where lost nodes are not followed up).
     /// </summary>
-    public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null)
+    public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null, DeploymentOptions? options = null)
     {
+        bus.AddSingleton(options ?? new DeploymentOptions());
         var saga = bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState, ProjectDeploymentStateDefinition>();
         if (string.IsNullOrWhiteSpace(connectionString))
+        {
             saga.InMemoryRepository();
-        else
-            saga.PostgresRepository(connectionString);
+            return;
+        }
+        saga.PostgresRepository(connectionString);
+        // Finding the deployments a lost node touches takes a query, which only the PostgreSQL store answers.
+        bus.AddConsumer<NodeLostConsumer>().Endpoint(e => e.Name = EndpointNames.DeploymentNodeLosses);
     }
 }

@@ -16,9 +16,26 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     public DateTimeOffset? PlacedAt { get; set; }
     public DateTimeOffset? ReadyAt { get; set; }
     public TimeSpan? ReadinessTimeout { get; set; }
+    public DateTimeOffset? ReadinessDeadline { get; set; }
     /// <summary>Known once the project is placed; until then only actors heard from early are here.</summary>
     public bool ActorSetKnown { get; set; }
     public List<ActorProgress> Actors { get; set; } = [];
+    /// <summary>Learners re-placed so far; the failure policy allows one.</summary>
+    public int Replacements { get; set; }
+    public List<ProjectEvent> Timeline { get; set; } = [];
+
+    public void Log(string name, Guid? actorId = null, string? detail = null) =>
+        Timeline.Add(new ProjectEvent { At = DateTimeOffset.UtcNow, Event = name, ActorId = actorId, Detail = detail });
+
+    /// <summary>
+    /// The earliest deadline still open: readiness, or the start of an actor that has not started. None once the
+    /// project is ready or ended; the deadline watcher finds projects by it.
+    /// </summary>
+    [JsonIgnore]
+    public DateTimeOffset? NextDeadline => CurrentState is "Placing" or "Deploying"
+        ? Actors.Where(a => !a.Retired && a.StartedAt is null && a.StartDeadline is not null).Select(a => a.StartDeadline)
+            .Append(ReadinessDeadline).Where(d => d is not null).Min()
+        : null;
 
     public ActorProgress Actor(Guid actorId, string nodeId)
     {
@@ -31,11 +48,15 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
         return actor;
     }
 
-    /// <summary>Ready: every placed actor started; every learner also fetched its data and reached its aggregator.</summary>
+    /// <summary>
+    /// Ready: every placed actor that still counts (not replaced) started; every learner also fetched its data,
+    /// and every learner and cluster aggregator reached the aggregator above it.
+    /// </summary>
     [JsonIgnore]
-    public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.All(a =>
+    public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.Where(a => !a.Retired).All(a =>
         a.StartedAt is not null && a.FailedAt is null &&
-        (a.Role != ActorRoles.Learner || (a.DataFetchedAt is not null && a.ConnectedAt is not null)));
+        (a.Role != ActorRoles.Learner || a.DataFetchedAt is not null) &&
+        (a.Role is not (ActorRoles.Learner or ActorRoles.ClusterAggregator) || a.ConnectedAt is not null));
 }
 
 /// <summary>
@@ -53,12 +74,15 @@ public sealed class ActorProgress
     public string? ContainerId { get; set; }
     public long? Samples { get; set; }
     public DateTimeOffset? PulledAt { get; set; }
+    public DateTimeOffset? StartDeadline { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? DataFetchedAt { get; set; }
     public DateTimeOffset? ConnectedAt { get; set; }
     public DateTimeOffset? FailedAt { get; set; }
     public string? Failure { get; set; }
     public DateTimeOffset? RemovedAt { get; set; }
+    /// <summary>Failed and handed over to a replacement: no longer counts for readiness.</summary>
+    public bool Retired { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     [JsonIgnore]

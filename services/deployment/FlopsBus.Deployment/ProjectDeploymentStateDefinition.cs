@@ -12,11 +12,23 @@ namespace FlopsBus.Deployment;
 /// </summary>
 public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDeploymentState>
 {
-    public ProjectDeploymentStateDefinition() => EndpointName = EndpointNames.Deployment;
+    /// <summary>
+    /// Each message waits on a few database round trips, so the endpoint keeps many in flight (MassTransit's
+    /// default is twice the cores); the partitioner keeps one project's messages in turn.
+    /// </summary>
+    public const int MessagesInFlight = 64;
+
+    public ProjectDeploymentStateDefinition()
+    {
+        EndpointName = EndpointNames.Deployment;
+        ConcurrentMessageLimit = MessagesInFlight;
+    }
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpoint, ISagaConfigurator<ProjectDeploymentState> saga,
         IRegistrationContext context)
     {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = MessagesInFlight;
         endpoint.UseMessageRetry(r =>
         {
             r.Handle<ProjectDeploymentConcurrencyException>();
@@ -34,6 +46,10 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
         ByProject<AggregatorConnected>(saga, partition, m => m.ProjectId);
         ByProject<ActorFailed>(saga, partition, m => m.ProjectId);
         ByProject<ActorRemoved>(saga, partition, m => m.ProjectId);
+        ByProject<ActorReplaced>(saga, partition, m => m.ProjectId);
+        ByProject<ActorReplacementFailed>(saga, partition, m => m.ProjectId);
+        ByProject<CancelProject>(saga, partition, m => m.ProjectId);
+        ByProject<ProjectDeadlinePassed>(saga, partition, m => m.ProjectId);
     }
 
     private static void ByProject<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, Func<T, Guid> projectId)

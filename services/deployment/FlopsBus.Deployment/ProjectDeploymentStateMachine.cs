@@ -4,9 +4,11 @@ using MassTransit;
 namespace FlopsBus.Deployment;
 
 /// <summary>
-/// Correlates a project's placement and its actors' events into readiness. The planner's answer
-/// (ProjectPlaced or PlacementFailed) starts the saga; actor events may come before it, twice or in any
-/// order, and are folded in all the same. An actor failure fails the project and tears every actor down.
+/// Correlates a project's placement and its actors' events into readiness. The planner's answer (ProjectPlaced
+/// or PlacementFailed) starts the saga; actor events may come before it, twice or in any order, and are folded
+/// in all the same. Failure policy: a failed learner is re-placed once on another node; an aggregator failure,
+/// a second failure, a replacement that cannot be placed or a cancellation tears the whole project down, and
+/// the saga waits for every ActorRemoved before UNDEPLOYED.
 /// </summary>
 public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<ProjectDeploymentState>
 {
@@ -24,10 +26,14 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
     public Event<DataFetched> DataFetched { get; private set; } = null!;
     public Event<AggregatorConnected> AggregatorConnected { get; private set; } = null!;
     public Event<ActorFailed> ActorFailed { get; private set; } = null!;
+    public Event<ActorReplaced> ActorReplaced { get; private set; } = null!;
+    public Event<ActorReplacementFailed> ReplacementFailed { get; private set; } = null!;
     public Event<ActorRemoved> ActorRemoved { get; private set; } = null!;
+    public Event<CancelProject> Cancel { get; private set; } = null!;
+    public Event<ProjectDeadlinePassed> DeadlinePassed { get; private set; } = null!;
     public Event<GetProjectStatus> StatusRequested { get; private set; } = null!;
 
-    public ProjectDeploymentStateMachine()
+    public ProjectDeploymentStateMachine(DeploymentOptions options)
     {
         InstanceState(x => x.CurrentState);
 
@@ -38,7 +44,19 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
         Event(() => DataFetched, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => AggregatorConnected, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => ActorFailed, x => x.CorrelateById(m => m.Message.ProjectId));
+        Event(() => ActorReplaced, x => x.CorrelateById(m => m.Message.ProjectId));
+        Event(() => ReplacementFailed, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => ActorRemoved, x =>
+        {
+            x.CorrelateById(m => m.Message.ProjectId);
+            x.OnMissingInstance(m => m.Discard());
+        });
+        Event(() => Cancel, x =>
+        {
+            x.CorrelateById(m => m.Message.ProjectId);
+            x.OnMissingInstance(m => m.Discard());
+        });
+        Event(() => DeadlinePassed, x =>
         {
             x.CorrelateById(m => m.Message.ProjectId);
             x.OnMissingInstance(m => m.Discard());
@@ -50,132 +68,111 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.RespondAsync(new ProjectNotFound { ProjectId = ctx.Message.ProjectId })));
         });
 
-        // Before the placement is known: remember what actors report.
+        // Before the placement is known: remember what actors report, judge it once the actor set is known.
         During(Initial, Placing,
             When(Placed)
-                .Then(ctx => RecordPlacement(ctx.Saga, ctx.Message))
+                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, options))
                 .TransitionTo(Deploying)
-                .If(ctx => ctx.Saga.Actors.Any(a => a.FailedAt is not null), fail => fail.ThenAsync(TearDown).TransitionTo(TearingDown))
-                .If(ctx => ctx.Saga.IsReady, ready => ready.ThenAsync(DeclareReady).TransitionTo(Ready)),
+                .If(ctx => FirstFailure(ctx.Saga) is not null, failure => HandleFailure(failure, ctx => FirstFailure(ctx.Saga)!))
+                .If(ReadyNow, DeclareReadyBranch),
             When(PlacementFailed)
-                .Then(ctx => ctx.Saga.Reason = $"{ctx.Message.ReasonCode}: {ctx.Message.Reason}")
+                .Then(ctx =>
+                {
+                    ctx.Saga.Reason = $"{ctx.Message.ReasonCode}: {ctx.Message.Reason}";
+                    ctx.Saga.Log("placement-failed", detail: ctx.Saga.Reason);
+                })
                 .PublishAsync(ctx => ctx.Init<ProjectFailed>(new ProjectFailed { ProjectId = ctx.Saga.CorrelationId, Reason = ctx.Saga.Reason! }))
                 .TransitionTo(Failed),
-            When(ImagePulled).Then(ctx => Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
-            When(ActorStarted).Then(ctx => Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
-            When(DataFetched).Then(ctx => Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
-            When(AggregatorConnected).Then(ctx => Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
-            When(ActorFailed).Then(ctx => Record(ctx.Saga, ctx.Message)).TransitionTo(Placing));
+            When(ImagePulled).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
+            When(ActorStarted).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
+            When(DataFetched).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
+            When(AggregatorConnected).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
+            When(ActorFailed).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).TransitionTo(Placing),
+            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message)).ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown));
 
-        During(Deploying,
+        // Deploying and Ready: fold in progress, re-place a failed learner once, give up otherwise.
+        During(Deploying, Ready,
             Ignore(Placed),
-            When(ImagePulled).Then(ctx => Record(ctx.Saga, ctx.Message)),
-            When(ActorStarted).Then(ctx => Record(ctx.Saga, ctx.Message))
-                .If(ctx => ctx.Saga.IsReady, ready => ready.ThenAsync(DeclareReady).TransitionTo(Ready)),
-            When(DataFetched).Then(ctx => Record(ctx.Saga, ctx.Message))
-                .If(ctx => ctx.Saga.IsReady, ready => ready.ThenAsync(DeclareReady).TransitionTo(Ready)),
-            When(AggregatorConnected).Then(ctx => Record(ctx.Saga, ctx.Message))
-                .If(ctx => ctx.Saga.IsReady, ready => ready.ThenAsync(DeclareReady).TransitionTo(Ready)),
-            When(ActorFailed).Then(ctx => Record(ctx.Saga, ctx.Message)).ThenAsync(TearDown).TransitionTo(TearingDown));
+            When(ImagePulled).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)),
+            When(ActorStarted).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).If(ReadyNow, DeclareReadyBranch),
+            When(DataFetched).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).If(ReadyNow, DeclareReadyBranch),
+            When(AggregatorConnected).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)).If(ReadyNow, DeclareReadyBranch),
+            Ignore(ActorFailed, ctx => ctx.Saga.Actors.Any(a => a.ActorId == ctx.Message.ActorId && (a.Retired || a.FailedAt is not null))),
+            HandleFailure(When(ActorFailed).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message)),
+                ctx => ctx.Saga.Actors.First(a => a.ActorId == ctx.Message.ActorId)),
+            When(ActorReplaced)
+                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, options))
+                .If(ReadyNow, DeclareReadyBranch),
+            When(ReplacementFailed)
+                .Then(ctx =>
+                {
+                    ctx.Saga.Reason = $"re-placing actor {ctx.Message.ActorId} failed: {ctx.Message.ReasonCode}: {ctx.Message.Reason}";
+                    ctx.Saga.Log("replacement-failed", ctx.Message.ActorId, ctx.Saga.Reason);
+                })
+                .ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown),
+            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message)).ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown));
 
-        During(Ready,
-            Ignore(Placed), Ignore(ImagePulled), Ignore(ActorStarted), Ignore(DataFetched), Ignore(AggregatorConnected),
-            When(ActorFailed).Then(ctx => Record(ctx.Saga, ctx.Message)).ThenAsync(TearDown).TransitionTo(TearingDown));
+        // A deadline fails the project; the watcher may announce one more than once, or late, so check it is due.
+        During(Placing, Deploying,
+            When(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow) is not null)
+                .Then(ctx =>
+                {
+                    ctx.Saga.Reason = ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow);
+                    ctx.Saga.Log("deadline-passed", detail: ctx.Saga.Reason);
+                })
+                .ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown),
+            Ignore(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, DateTimeOffset.UtcNow) is null));
+        During(Ready, TearingDown, Failed, Undeployed, Ignore(DeadlinePassed));
 
         During(TearingDown, Failed, Undeployed,
             Ignore(Placed), Ignore(PlacementFailed), Ignore(ImagePulled), Ignore(ActorStarted), Ignore(DataFetched),
-            Ignore(AggregatorConnected), Ignore(ActorFailed));
+            Ignore(AggregatorConnected), Ignore(ActorFailed), Ignore(ActorReplaced), Ignore(ReplacementFailed), Ignore(Cancel));
 
-        During(Ready, TearingDown, Failed, Undeployed,
+        DuringAny(
             When(ActorRemoved)
-                .Then(ctx => ctx.Saga.Actor(ctx.Message.ActorId, ctx.Message.NodeId).RemovedAt ??= DateTimeOffset.UtcNow)
-                .If(ctx => ctx.Saga.CurrentState == nameof(TearingDown) && ctx.Saga.Actors.All(a => a.RemovedAt is not null),
-                    done => done.TransitionTo(Undeployed)));
-        During(Initial, Placing, Deploying,
-            When(ActorRemoved).Then(ctx => ctx.Saga.Actor(ctx.Message.ActorId, ctx.Message.NodeId).RemovedAt ??= DateTimeOffset.UtcNow));
-
-        DuringAny(When(StatusRequested).ThenAsync(ctx => ctx.RespondAsync(ProjectStatusView.From(ctx.Saga))));
+                .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message))
+                .If(ctx => ctx.Saga.CurrentState == TearingDown.Name && ctx.Saga.Actors.All(a => a.RemovedAt is not null),
+                    done => done.Then(ctx => ctx.Saga.Log("undeployed")).TransitionTo(Undeployed)),
+            When(StatusRequested).ThenAsync(ctx => ctx.RespondAsync(ProjectStatusView.From(ctx.Saga))));
     }
 
-    private static void RecordPlacement(ProjectDeploymentState saga, ProjectPlaced placed)
+    private static ActorProgress? FirstFailure(ProjectDeploymentState saga) => saga.Actors.FirstOrDefault(a => a.FailedAt is not null && !a.Retired);
+
+    /// <summary>A failed learner is re-placed while the policy allows; any other failure tears the project down.</summary>
+    private EventActivityBinder<ProjectDeploymentState, T> HandleFailure<T>(EventActivityBinder<ProjectDeploymentState, T> binder,
+        Func<BehaviorContext<ProjectDeploymentState, T>, ActorProgress> failed) where T : class =>
+        binder.IfElse(ctx => FailurePolicy.CanReplace(ctx.Saga, failed(ctx)),
+            replace => replace.ThenAsync(ctx => FailurePolicy.Replace(ctx, failed(ctx))).TransitionTo(Deploying),
+            giveUp => giveUp.Then(ctx => FailurePolicy.Explain(ctx.Saga, failed(ctx))).ThenAsync(FailurePolicy.TearDown).TransitionTo(TearingDown));
+
+    /// <summary>Ready is declared once per recovery: on the fact that completes the set, not on every fact after it.</summary>
+    private bool ReadyNow<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class =>
+        ctx.Saga.CurrentState == Deploying.Name && ctx.Saga.IsReady;
+
+    private EventActivityBinder<ProjectDeploymentState, T> DeclareReadyBranch<T>(EventActivityBinder<ProjectDeploymentState, T> binder) where T : class =>
+        binder.ThenAsync(DeclareReady).TransitionTo(Ready);
+
+    private static void Cancelled(ProjectDeploymentState saga, CancelProject cancel)
     {
-        saga.CustomerId = placed.CustomerId;
-        saga.ReadinessTimeout = placed.ReadinessTimeout;
-        saga.PlacedAt ??= DateTimeOffset.UtcNow;
-        saga.ActorSetKnown = true;
-        foreach (var p in placed.Actors)
-        {
-            var actor = saga.Actor(p.ActorId, p.NodeId);
-            actor.Role = p.Role;
-            actor.Instance = p.Instance;
-            actor.NodeId = p.NodeId;
-            actor.Image = p.Image;
-            actor.Endpoint = p.Endpoint;
-            actor.UpdatedAt = DateTimeOffset.UtcNow;
-        }
-    }
-
-    private static void Record(ProjectDeploymentState saga, ImagePulled m) => Touch(saga.Actor(m.ActorId, m.NodeId)).PulledAt ??= DateTimeOffset.UtcNow;
-
-    private static void Record(ProjectDeploymentState saga, ActorStarted m)
-    {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.Role = m.Role;
-        actor.ContainerId = m.ContainerId;
-        actor.StartedAt ??= m.StartedAt;
-    }
-
-    private static void Record(ProjectDeploymentState saga, DataFetched m)
-    {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.Samples = m.Samples;
-        actor.DataFetchedAt ??= DateTimeOffset.UtcNow;
-    }
-
-    private static void Record(ProjectDeploymentState saga, AggregatorConnected m) =>
-        Touch(saga.Actor(m.ActorId, m.NodeId)).ConnectedAt ??= DateTimeOffset.UtcNow;
-
-    private static void Record(ProjectDeploymentState saga, ActorFailed m)
-    {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.FailedAt ??= DateTimeOffset.UtcNow;
-        actor.Failure ??= $"{m.Stage}: {m.Reason}";
-        saga.Reason ??= $"{(actor.Role == "" ? "actor" : actor.Role)} {m.ActorId} failed at {m.Stage}: {m.Reason}";
-    }
-
-    private static ActorProgress Touch(ActorProgress actor)
-    {
-        actor.UpdatedAt = DateTimeOffset.UtcNow;
-        return actor;
+        saga.Reason = $"cancelled: {cancel.Reason}";
+        saga.Log("cancelled", detail: cancel.Reason);
     }
 
     private static async Task DeclareReady<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class
     {
         var saga = ctx.Saga;
         saga.ReadyAt = DateTimeOffset.UtcNow;
+        saga.Log("ready");
         var origin = saga.PlacedAt ?? saga.ReadyAt.Value;
         await ctx.Publish(new ProjectReady
         {
             ProjectId = saga.CorrelationId,
             TimeToReady = saga.ReadyAt.Value - origin,
-            Actors = saga.Actors.Select(a => new ActorTiming
+            Actors = saga.Actors.Where(a => !a.Retired).Select(a => new ActorTiming
             {
                 ActorId = a.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId,
                 Started = a.StartedAt - origin, DataFetched = a.DataFetchedAt - origin, Connected = a.ConnectedAt - origin
             }).ToList()
         });
-    }
-
-    /// <summary>Fails the project and asks every node to remove what it runs of it.</summary>
-    private static async Task TearDown<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class
-    {
-        var saga = ctx.Saga;
-        var failed = saga.Actors.FirstOrDefault(a => a.FailedAt is not null);
-        await ctx.Publish(new ProjectFailed { ProjectId = saga.CorrelationId, Reason = saga.Reason ?? "an actor failed", FailedActorId = failed?.ActorId });
-        foreach (var actor in saga.Actors.Where(a => a.RemovedAt is null))
-        {
-            var endpoint = await ctx.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
-            await endpoint.Send(new RemoveActor { ProjectId = saga.CorrelationId, ActorId = actor.ActorId, NodeId = actor.NodeId, Reason = saga.Reason ?? "project failed" });
-        }
     }
 }

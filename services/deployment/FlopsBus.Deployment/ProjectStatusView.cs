@@ -13,12 +13,21 @@ public static class ProjectStatusView
         SubmittedAt = saga.PlacedAt,
         ReadyAt = saga.ReadyAt,
         Actors = saga.Actors
-            .OrderBy(a => a.Role != ActorRoles.Aggregator).ThenBy(a => a.Instance)
+            .Where(a => !a.Retired)
+            .OrderBy(a => RoleOrder(a.Role)).ThenBy(a => a.Instance)
             .Select(a => new ActorStatus
             {
                 ActorId = a.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId,
                 Status = a.Status, UpdatedAt = a.UpdatedAt
-            }).ToList()
+            }).ToList(),
+        Timeline = saga.Timeline,
+    };
+
+    private static int RoleOrder(string role) => role switch
+    {
+        ActorRoles.Aggregator or ActorRoles.RootAggregator => 0,
+        ActorRoles.ClusterAggregator => 1,
+        _ => 2
     };
 
     /// <summary>State names as the status table says them: TearingDown is TEARING_DOWN.</summary>

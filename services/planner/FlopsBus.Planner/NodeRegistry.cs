@@ -3,97 +3,93 @@ using FlopsBus.Contracts;
 namespace FlopsBus.Planner;
 
 /// <summary>
-/// The planner's live view of worker nodes and of what it has reserved on them. Nodes report their
-/// capacity; free capacity is capacity less this planner's reservations, since the planner is the one
-/// that commits it. One lock keeps placement and reservation atomic under concurrent submissions.
+/// The planner's live view of worker nodes, from their registrations and heartbeats. A node silent for longer
+/// than its grace is lost: no longer offered for placement until it is heard from again. Everything that reads
+/// or changes the view or the reservations on it holds <see cref="Gate"/>.
 /// </summary>
 public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
 {
-    private sealed record Reservation(Guid ProjectId, Guid ActorId, string NodeId, ActorResources Resources, int? Port);
-
-    private readonly object _gate = new();
-    private readonly Dictionary<string, (NodeSnapshot Node, DateTimeOffset LastSeen)> _nodes = new();
-    private readonly Dictionary<Guid, Reservation> _reservations = new();
-    private readonly Dictionary<Guid, ProjectPlacement> _placements = new();
-
-    public void Observe(NodeSnapshot node)
+    private sealed class Entry(NodeCandidate candidate, DateTimeOffset lastSeen)
     {
-        lock (_gate) _nodes[node.NodeId] = (node, clock.GetUtcNow());
+        public NodeCandidate Candidate { get; } = candidate;
+        public DateTimeOffset LastSeen { get; set; } = lastSeen;
+        public bool Lost { get; set; }
     }
+
+    private readonly Dictionary<string, Entry> _nodes = new();
+    private readonly List<NodeCandidate> _live = [];
+
+    public object Gate { get; } = new();
+
+    /// <summary>Records what a node reported; returns true when the node was lost and is back.</summary>
+    public bool Observe(NodeSnapshot node)
+    {
+        lock (Gate)
+        {
+            var now = clock.GetUtcNow();
+            if (!_nodes.TryGetValue(node.NodeId, out var entry))
+            {
+                entry = new Entry(new NodeCandidate(node), now);
+                _nodes[node.NodeId] = entry;
+                _live.Add(entry.Candidate);
+                return false;
+            }
+            entry.Candidate.Update(node);
+            entry.LastSeen = now;
+            if (!entry.Lost) return false;
+            entry.Lost = false;
+            _live.Add(entry.Candidate);
+            return true;
+        }
+    }
+
+    /// <summary>Declares lost every live node silent past its grace and returns them.</summary>
+    public IReadOnlyList<NodeLost> Sweep()
+    {
+        lock (Gate)
+        {
+            var now = clock.GetUtcNow();
+            var lost = new List<NodeLost>();
+            foreach (var entry in _nodes.Values)
+            {
+                if (entry.Lost || now - entry.LastSeen <= Grace(entry.Candidate.Node)) continue;
+                entry.Lost = true;
+                _live.Remove(entry.Candidate);
+                lost.Add(new NodeLost
+                {
+                    NodeId = entry.Candidate.NodeId,
+                    LastSeen = entry.LastSeen,
+                    Reason = $"no heartbeat for {(now - entry.LastSeen).TotalSeconds:F0} s (grace {Grace(entry.Candidate.Node).TotalSeconds:F0} s)"
+                });
+            }
+            return lost;
+        }
+    }
+
+    /// <summary>A few missed heartbeats at the node's own interval, or the configured grace when it did not say.</summary>
+    private TimeSpan Grace(NodeSnapshot node) =>
+        node.HeartbeatInterval > TimeSpan.Zero ? node.HeartbeatInterval * options.MissedHeartbeats : options.NodeGrace;
 
     public IReadOnlyList<NodeSnapshot> LiveNodes()
     {
-        lock (_gate) return Live().Select(n => n.Node).ToList();
+        lock (Gate) return _live.Select(c => c.Node).ToList();
     }
 
-    /// <summary>Places a project and reserves its actors, or returns the placement it already has.</summary>
-    public ProjectPlacement Place(PlacementRequest request, Func<string, int, Guid> actorId)
+    /// <summary>Every node heard from, live or lost, with what is left of it.</summary>
+    public IReadOnlyList<NodeView> View()
     {
-        lock (_gate)
-        {
-            if (_placements.TryGetValue(request.ProjectId, out var existing))
-                return existing with { Repeated = true };
-
-            var result = PlacementEngine.Place(request, Candidates());
-            if (!result.Succeeded)
-                return new ProjectPlacement(request.ProjectId, [], result.FailureCode, result.Failure);
-
-            var actors = new List<PlacedActorReservation>();
-            foreach (var a in result.Assignments)
+        lock (Gate)
+            return _nodes.Values.OrderBy(e => e.Candidate.NodeId, StringComparer.Ordinal).Select(e => new NodeView
             {
-                var id = actorId(a.Role, a.Instance);
-                _reservations[id] = new Reservation(request.ProjectId, id, a.NodeId, a.Resources, a.Port);
-                var address = _nodes[a.NodeId].Node.Address;
-                actors.Add(new PlacedActorReservation(id, a, a.Port is { } port ? $"{address}:{port}" : null));
-            }
-            var placement = new ProjectPlacement(request.ProjectId, actors, null, null);
-            _placements[request.ProjectId] = placement;
-            return placement;
-        }
+                Node = e.Candidate.Node,
+                Free = new ActorResources { CpuMillis = e.Candidate.FreeCpuMillis, MemoryMb = e.Candidate.FreeMemoryMb },
+                LastSeen = e.LastSeen,
+                Live = !e.Lost,
+            }).ToList();
     }
 
-    /// <summary>Gives back what an actor held; a project whose actors are all released may be placed anew.</summary>
-    public void Release(Guid actorId)
-    {
-        lock (_gate)
-        {
-            if (!_reservations.Remove(actorId, out var released)) return;
-            if (_reservations.Values.All(r => r.ProjectId != released.ProjectId))
-                _placements.Remove(released.ProjectId);
-        }
-    }
+    /// <summary>The live nodes, for placement; read and change them only while holding <see cref="Gate"/>.</summary>
+    internal IReadOnlyList<NodeCandidate> Live => _live;
 
-    private IEnumerable<(NodeSnapshot Node, DateTimeOffset LastSeen)> Live()
-    {
-        var cutoff = clock.GetUtcNow() - options.NodeGrace;
-        return _nodes.Values.Where(n => n.LastSeen >= cutoff);
-    }
-
-    private List<NodeCandidate> Candidates()
-    {
-        var byNode = _reservations.Values.ToLookup(r => r.NodeId);
-        return Live().Select(n =>
-        {
-            var held = byNode[n.Node.NodeId].ToList();
-            var usedPorts = held.Where(r => r.Port is not null).Select(r => r.Port!.Value).Concat(n.Node.PortsInUse).ToHashSet();
-            int? port = null;
-            for (var p = n.Node.PortRangeStart; p > 0 && p <= n.Node.PortRangeEnd; p++)
-                if (!usedPorts.Contains(p)) { port = p; break; }
-            return new NodeCandidate(
-                n.Node,
-                n.Node.Capacity.CpuMillis - held.Sum(r => r.Resources.CpuMillis),
-                n.Node.Capacity.MemoryMb - held.Sum(r => r.Resources.MemoryMb),
-                port);
-        }).ToList();
-    }
-}
-
-public sealed record PlacedActorReservation(Guid ActorId, ActorAssignment Assignment, string? Endpoint);
-
-public sealed record ProjectPlacement(Guid ProjectId, IReadOnlyList<PlacedActorReservation> Actors, string? FailureCode, string? Failure)
-{
-    public bool Succeeded => FailureCode is null;
-    /// <summary>True when this submission was placed before (a redelivery): send the same commands again.</summary>
-    public bool Repeated { get; init; }
-    public string AggregatorEndpoint => Actors.First(a => a.Assignment.Role == ActorRoles.Aggregator).Endpoint!;
+    internal NodeCandidate? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var entry) ? entry.Candidate : null;
 }

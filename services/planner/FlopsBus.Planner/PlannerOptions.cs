@@ -12,8 +12,12 @@ public sealed class PlannerOptions
     public int MaxLearners { get; set; } = 100;
     public ActorResources DefaultAggregatorResources { get; set; } = new() { CpuMillis = 250, MemoryMb = 256 };
     public ActorResources DefaultLearnerResources { get; set; } = new() { CpuMillis = 500, MemoryMb = 512 };
-    /// <summary>A node whose heartbeats stop for this long is no longer placed on.</summary>
-    public TimeSpan NodeGrace { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>A node that misses this many of its heartbeats in a row is lost.</summary>
+    public int MissedHeartbeats { get; set; } = 3;
+    /// <summary>The grace for a node that did not say how often it heartbeats.</summary>
+    public TimeSpan NodeGrace { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How often the planner looks for lost nodes.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>The tracking server aggregators log to, passed as FLOPS_TRACKING_URL.</summary>
     public string? TrackingUrl { get; set; }
 }

@@ -14,6 +14,8 @@ public static class PlannerRegistration
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRegistry>();
+        services.AddSingleton<ProjectPlacements>();
+        services.AddHostedService<NodeLivenessMonitor>();
         services.AddSingleton<ProjectSubmissionValidator>();
         return services;
     }
@@ -21,6 +23,8 @@ public static class PlannerRegistration
     public static void AddPlanner(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ProjectSubmittedConsumer>().Endpoint(e => e.Name = EndpointNames.Planner);
+        bus.AddConsumer<ReplaceActorConsumer>().Endpoint(e => e.Name = EndpointNames.PlannerControl);
+        bus.AddConsumer<GetNodesConsumer>().Endpoint(e => e.Name = EndpointNames.PlannerControl);
         // Node views are per process: a temporary endpoint per planner instance, so none misses a heartbeat.
         bus.AddConsumer<PlannerViewConsumer>().Endpoint(e =>
         {

@@ -1,32 +1,40 @@
 using FlopsBus.Contracts;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Planner;
 
 /// <summary>
-/// Keeps this planner instance's view current: node registrations and heartbeats, and capacity given back
-/// when an actor is removed. It runs on a per-instance endpoint so every planner instance sees every event.
+/// Keeps this planner instance's view current: node registrations and heartbeats, and capacity given back when
+/// an actor is removed or its project fails. It runs on a per-instance endpoint so every planner instance sees
+/// every event.
 /// </summary>
-public sealed class PlannerViewConsumer(NodeRegistry nodes) :
+public sealed class PlannerViewConsumer(NodeRegistry nodes, ProjectPlacements placements, ILogger<PlannerViewConsumer> logger) :
     IConsumer<NodeRegistered>,
     IConsumer<NodeHeartbeat>,
-    IConsumer<ActorRemoved>
+    IConsumer<ActorRemoved>,
+    IConsumer<ProjectFailed>
 {
-    public Task Consume(ConsumeContext<NodeRegistered> context)
-    {
-        nodes.Observe(context.Message.Node);
-        return Task.CompletedTask;
-    }
+    public Task Consume(ConsumeContext<NodeRegistered> context) => Observe(context.Message.Node);
 
-    public Task Consume(ConsumeContext<NodeHeartbeat> context)
-    {
-        nodes.Observe(context.Message.Node);
-        return Task.CompletedTask;
-    }
+    public Task Consume(ConsumeContext<NodeHeartbeat> context) => Observe(context.Message.Node);
 
     public Task Consume(ConsumeContext<ActorRemoved> context)
     {
-        nodes.Release(context.Message.ActorId);
+        placements.ReleaseActor(context.Message.ActorId);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ProjectFailed> context)
+    {
+        placements.ReleaseProject(context.Message.ProjectId);
+        return Task.CompletedTask;
+    }
+
+    private Task Observe(NodeSnapshot node)
+    {
+        if (nodes.Observe(node))
+            logger.LogInformation("Node {NodeId} is back and live again", node.NodeId);
         return Task.CompletedTask;
     }
 }

@@ -26,10 +26,8 @@ public sealed class ProjectSubmissionValidator(PlannerOptions options)
             return aggregatorResources;
         if (ResourceProblem("resources.learner", message.Resources?.Learner) is { } learnerResources)
             return learnerResources;
-        if (message.Mode is not (null or ProjectModes.Classic))
-            return message.Mode == ProjectModes.Hierarchical
-                ? "mode 'hierarchical' is not supported yet: use 'classic'."
-                : $"mode must be '{ProjectModes.Classic}' or '{ProjectModes.Hierarchical}', was '{message.Mode}'.";
+        if (message.Mode is not (null or ProjectModes.Classic or ProjectModes.Hierarchical))
+            return $"mode must be '{ProjectModes.Classic}' or '{ProjectModes.Hierarchical}', was '{message.Mode}'.";
         if (message.ReadinessTimeout is { } timeout && timeout <= TimeSpan.Zero)
             return $"readinessTimeout must be positive, was {timeout}.";
         return null;

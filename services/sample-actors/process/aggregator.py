@@ -3,14 +3,18 @@
 
 Same contract as images/aggregator/aggregator.sh: learners connect over TCP, send "JOIN <id>",
 get "WELCOME" and the connection is closed; one thread per connection so a learner that stalls or
-leaves without JOIN blocks nobody. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are accepted but
-unused by this sample. Exits 0 on SIGTERM/SIGINT, 1 on bad configuration or a port it can't bind.
+leaves without JOIN blocks nobody. A cluster aggregator (hierarchical mode, FLOPS_AGGREGATOR set)
+also joins the root aggregator above it, as a learner does. FLOPS_MIN_LEARNERS and
+FLOPS_TRACKING_URL are accepted but unused by this sample. Exits 0 on SIGTERM/SIGINT, 1 on bad configuration or a port it can't bind.
 """
 import json
 import os
 import signal
 import socketserver
 import sys
+import threading
+
+from learner import connect
 
 # Processes share the host's interfaces, so listen on loopback unless told otherwise.
 LISTEN_HOST = os.environ.get("FLOPS_LISTEN_HOST", "127.0.0.1")
@@ -57,7 +61,20 @@ def main():
     except OSError as e:
         fail(f"cannot listen on port {port}: {e.strerror}")
     print(f"aggregator {actor_id} listening on {port}", flush=True)
+    upstream = os.environ.get("FLOPS_AGGREGATOR", "")
+    if upstream:
+        timeout_s = int(os.environ.get("FLOPS_CONNECT_TIMEOUT_SECONDS", "120"))
+        threading.Thread(target=lambda: connect_or_stop(upstream, actor_id, timeout_s), daemon=True).start()
     server.serve_forever()
+
+
+def connect_or_stop(upstream, actor_id, timeout_s):
+    try:
+        connect(upstream, actor_id, timeout_s)
+    except SystemExit as e:
+        # fail() exits only the thread here: take the process down with the same code.
+        sys.stdout.flush()
+        os._exit(e.code if isinstance(e.code, int) else 1)
 
 
 if __name__ == "__main__":

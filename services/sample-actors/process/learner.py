@@ -55,6 +55,19 @@ def join(host, port, actor_id, attempt_timeout=3.0):
         return False
 
 
+def connect(aggregator, actor_id, timeout_s):
+    """Joins the aggregator above, retrying with backoff (it may still be pulling), then reports it."""
+    host, _, port = aggregator.rpartition(":")
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while not join(host, int(port), actor_id):
+        if time.monotonic() >= deadline:
+            fail(3, f"aggregator {aggregator} unreachable after {timeout_s} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+    event(event="aggregator-connected")
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
@@ -76,15 +89,7 @@ def main():
         fail(1, "FLOPS_CONNECT_TIMEOUT_SECONDS must be whole seconds")
 
     event(event="data-fetched", samples=count_samples(data_dir, tags))
-
-    deadline = time.monotonic() + timeout_s
-    delay = 0.2
-    while not join(host, int(port), actor_id):
-        if time.monotonic() >= deadline:
-            fail(3, f"aggregator {aggregator} unreachable after {timeout_s} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 2.0)
-    event(event="aggregator-connected")
+    connect(aggregator, actor_id, timeout_s)
 
     while True:
         signal.pause()

@@ -54,8 +54,8 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         {
             await _connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state)
-                VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::jsonb)
+                INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
+                VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::jsonb, @NextDeadline)
                 """,
                 Parameters(instance), _transaction, cancellationToken: cancellationToken));
         }
@@ -74,7 +74,8 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         var updated = await _connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE project_deployments
-               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::jsonb, updated_at = now()
+               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::jsonb,
+                   next_deadline = @NextDeadline, updated_at = now()
              WHERE correlation_id = @CorrelationId AND version = @Read
             """,
             parameters,
@@ -98,6 +99,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         parameters.Add("CustomerId", instance.CustomerId);
         parameters.Add("Version", instance.Version);
         parameters.Add("State", JsonSerializer.Serialize(instance, Json));
+        parameters.Add("NextDeadline", instance.NextDeadline);
         return parameters;
     }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Sample FL aggregator (busybox sh). Learners connect over TCP, send "JOIN <id>", get "WELCOME" and
-# the connection is closed. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are accepted but unused by
-# this sample. Keep in step with process/aggregator.py.
+# the connection is closed. A cluster aggregator (hierarchical mode, FLOPS_AGGREGATOR set) also joins
+# the root aggregator above it, as a learner does. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are
+# accepted but unused by this sample. Keep in step with process/aggregator.py.
 #
 # busybox nc has no accept loop of its own, but `nc -ll -e PROG` forks PROG per connection with the
 # socket on stdin/stdout; PROG is this script again with "session". Its log line goes to fd 3,
@@ -37,6 +38,13 @@ if ! kill -0 "$nc_pid" 2>/dev/null; then
     exit 1
 fi
 echo "aggregator ${FLOPS_ACTOR_ID:-} listening on $port"
+if [ -n "${FLOPS_AGGREGATOR:-}" ]; then
+    . /actor/connect.sh
+    # A cluster aggregator that cannot reach its root takes the whole actor down, like a learner would.
+    fail() { event "{\"event\":\"failed\",\"reason\":\"$(json_str "$2")\"}"; kill $nc_pid 2>/dev/null; exit "$1"; }
+    timeout_s=${FLOPS_CONNECT_TIMEOUT_SECONDS:-120}
+    connect_upstream "$FLOPS_AGGREGATOR" &
+fi
 wait $nc_pid
 echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"listener on port $port stopped\"}"
 exit 1

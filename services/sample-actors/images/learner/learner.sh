@@ -7,8 +7,7 @@
 # every wait below is `cmd & wait` (interruptible) and the trap also kills that background child.
 trap 'kill $! 2>/dev/null; exit 0' TERM INT
 
-json_str() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }
-event() { echo "FLOPS-EVENT $1"; }
+. /actor/connect.sh
 fail() { event "{\"event\":\"failed\",\"reason\":\"$(json_str "$2")\"}"; exit "$1"; }
 
 data_dir=${FLOPS_DATA_DIR:-/data}
@@ -38,17 +37,6 @@ IFS=$old_ifs
 [ "$total" -gt 0 ] || fail 2 "no data for tag $tags in $data_dir"
 event "{\"event\":\"data-fetched\",\"samples\":$total}"
 
-# The aggregator answers WELCOME and closes; `timeout` bounds an attempt against one that doesn't.
-host=${aggregator%:*} port=${aggregator##*:}
-deadline=$(($(date +%s) + timeout_s))
-delay_ms=200
-while :; do
-    reply=$(printf 'JOIN %s\n' "$FLOPS_ACTOR_ID" | timeout 3 nc "$host" "$port" 2>/dev/null | tr -d '\r')
-    case "$reply" in WELCOME*) break ;; esac
-    [ "$(date +%s)" -lt "$deadline" ] || fail 3 "aggregator $aggregator unreachable after $timeout_s s"
-    usleep $((delay_ms * 1000)) & wait $!
-    delay_ms=$((delay_ms * 2)); [ "$delay_ms" -le 2000 ] || delay_ms=2000
-done
-event '{"event":"aggregator-connected"}'
+connect_upstream "$aggregator"
 
 while :; do sleep 1 & wait $!; done

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
 /// <summary>docker.io's own client (it speaks the engine's API), for what is plainer on the command line: import, push, build.</summary>
 public static class DockerCli

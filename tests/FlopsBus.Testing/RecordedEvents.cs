@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using FlopsBus.Contracts;
 using MassTransit;
 
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
 /// <summary>Every event of interest seen on the bus, and a way to wait for one that matches.</summary>
 public sealed class RecordedEvents : IAsyncDisposable

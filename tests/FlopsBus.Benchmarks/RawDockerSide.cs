@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using FlopsBus.IntegrationTests;
+using FlopsBus.Testing;
 
-namespace FlopsBus.AgentBench;
+namespace FlopsBus.Benchmarks;
 
 /// <summary>The yardstick: raw-docker-deploy.sh, the fastest plain docker pull and docker run script for the same actors.</summary>
 public sealed class RawDockerSide(string dataDir)

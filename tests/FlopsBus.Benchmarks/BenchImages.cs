@@ -1,6 +1,6 @@
-using FlopsBus.IntegrationTests;
+using FlopsBus.Testing;
 
-namespace FlopsBus.AgentBench;
+namespace FlopsBus.Benchmarks;
 
 /// <summary>
 /// The bench's own copies of the sample images: the same actor programs, built as build.sh builds them, on a base

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
 using FlopsBus.Hosting;
-using FlopsBus.IntegrationTests;
+using FlopsBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FlopsBus.AgentBench;
+namespace FlopsBus.Benchmarks;
 
 /// <summary>
 /// Two worker nodes, each an agent process on the engine, one for the aggregator and one for the four learners,

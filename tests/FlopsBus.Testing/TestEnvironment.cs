@@ -1,4 +1,4 @@
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
 /// <summary>Where the services that `make test` starts (tests/infra/up.sh) listen; overridable by environment.</summary>
 public static class TestEnvironment

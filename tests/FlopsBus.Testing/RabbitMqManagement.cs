@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
 /// <summary>The management HTTP API: the calls the management UI makes.</summary>
 public sealed class RabbitMqManagement : IDisposable

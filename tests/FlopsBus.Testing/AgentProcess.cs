@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
 /// <summary>One worker node's agent, run as its own process (the Agent.Host build), configured through the environment.</summary>
 public sealed class AgentProcess : IAsyncDisposable

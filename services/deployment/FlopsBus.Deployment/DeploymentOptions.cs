@@ -1,0 +1,14 @@
+namespace FlopsBus.Deployment;
+
+/// <summary>Configuration section "Deployment": the saga's deadlines.</summary>
+public sealed class DeploymentOptions
+{
+    public const string Section = "Deployment";
+
+    /// <summary>How long a project may take to be ready when its submission does not say.</summary>
+    public TimeSpan DefaultReadinessTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long an actor may take from placement to running (its image pull included).</summary>
+    public TimeSpan ActorStartTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How often the deadline watcher looks for deadlines that have passed.</summary>
+    public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

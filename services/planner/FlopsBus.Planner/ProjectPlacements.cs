@@ -1,0 +1,168 @@
+using FlopsBus.Contracts;
+
+namespace FlopsBus.Planner;
+
+/// <summary>A placement as commands to agents and as the saga learns of it, or why there is none.</summary>
+public sealed record PlacementDecision(IReadOnlyList<DeployActor> Commands, IReadOnlyList<PlacedActor> Actors, string? FailureCode, string? Failure,
+    bool Repeated = false)
+{
+    public bool Succeeded => FailureCode is null;
+    public static PlacementDecision Fail(string code, string reason) => new([], [], code, reason);
+}
+
+/// <summary>
+/// What this planner has placed: each project's DeployActor commands and the capacity and ports they hold.
+/// Placement and reservation happen under the node registry's gate, so concurrent submissions never commit
+/// the same capacity twice. A repeated submission or replacement gets the decision it already has.
+/// </summary>
+public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options)
+{
+    private sealed record Reservation(Guid ProjectId, string NodeId, ActorResources Resources, int? Port);
+    private sealed record Placed(DeployActor Command, PlacedActor Actor);
+
+    private readonly Dictionary<Guid, Reservation> _reservations = new();
+    private readonly Dictionary<Guid, List<Placed>> _projects = new();
+
+    public PlacementDecision Place(ProjectSubmitted message)
+    {
+        var request = new PlacementRequest(
+            message.ProjectId,
+            message.AggregatorImage!,
+            message.LearnerImage!,
+            message.Learners,
+            message.Resources?.Aggregator ?? options.DefaultAggregatorResources,
+            message.Resources?.Learner ?? options.DefaultLearnerResources,
+            message.Mode ?? ProjectModes.Classic);
+        lock (nodes.Gate)
+        {
+            if (_projects.TryGetValue(message.ProjectId, out var existing))
+                return Decision(existing, repeated: true);
+
+            var result = PlacementEngine.Place(request, nodes.Live);
+            if (!result.Succeeded)
+                return PlacementDecision.Fail(result.FailureCode!, result.Failure!);
+
+            var placed = ToCommands(message, result.Assignments);
+            foreach (var (p, assignment) in placed.Zip(result.Assignments))
+                Reserve(p.Command, assignment.Port);
+            _projects[message.ProjectId] = placed;
+            return Decision(placed, repeated: false);
+        }
+    }
+
+    /// <summary>Moves a failed learner to another qualified node (in its cluster, in hierarchical mode), under a new actor id.</summary>
+    public PlacementDecision Replace(ReplaceActor replace)
+    {
+        lock (nodes.Gate)
+        {
+            if (!_projects.TryGetValue(replace.ProjectId, out var placed))
+                return PlacementDecision.Fail(PlacementFailureCodes.UnknownPlacement,
+                    $"This planner holds no placement for project {replace.ProjectId} (it may have restarted since).");
+            var replacementId = ActorIdentity.Replacing(replace.ActorId);
+            if (placed.Find(p => p.Command.ActorId == replacementId) is { } done)
+                return Decision([done], repeated: true);
+            var index = placed.FindIndex(p => p.Command.ActorId == replace.ActorId);
+            if (index < 0)
+                return PlacementDecision.Fail(PlacementFailureCodes.UnknownPlacement, $"Actor {replace.ActorId} is not part of project {replace.ProjectId}.");
+            var old = placed[index];
+            if (old.Command.Role != ActorRoles.Learner)
+                return PlacementDecision.Fail(PlacementFailureCodes.NotReplaceable,
+                    $"Only learners are re-placed; the {old.Command.Role} {old.Command.ActorId} carries the endpoint its learners connect to.");
+
+            var hierarchical = placed.Any(p => p.Command.Role == ActorRoles.RootAggregator);
+            var cluster = hierarchical ? nodes.Find(old.Command.NodeId)?.Node.Cluster : null;
+            var request = new PlacementRequest(replace.ProjectId, "", old.Command.Image, 1, new ActorResources(), old.Command.Resources);
+            var result = PlacementEngine.PlaceLearner(request, nodes.Live, replace.FailedNodeId, cluster);
+            if (!result.Succeeded)
+                return PlacementDecision.Fail(result.FailureCode!, $"Re-placing learner {old.Command.Instance} away from {replace.FailedNodeId}: {result.Failure}");
+
+            ReleaseActor(old.Command.ActorId);
+            var nodeId = result.Assignments[0].NodeId;
+            var moved = new Placed(old.Command with { ActorId = replacementId, NodeId = nodeId }, old.Actor with { ActorId = replacementId, NodeId = nodeId });
+            Reserve(moved.Command, null);
+            placed[index] = moved;
+            _projects[replace.ProjectId] = placed;
+            return Decision([moved], repeated: false);
+        }
+    }
+
+    /// <summary>Gives back what an actor held; a project with nothing left is forgotten and may be placed anew.</summary>
+    public void ReleaseActor(Guid actorId)
+    {
+        lock (nodes.Gate)
+        {
+            if (!_reservations.Remove(actorId, out var released)) return;
+            nodes.Find(released.NodeId)?.Release(released.Resources, released.Port);
+            if (_projects.TryGetValue(released.ProjectId, out var placed) && placed.All(p => !_reservations.ContainsKey(p.Command.ActorId)))
+                _projects.Remove(released.ProjectId);
+        }
+    }
+
+    public void ReleaseProject(Guid projectId)
+    {
+        lock (nodes.Gate)
+        {
+            if (!_projects.TryGetValue(projectId, out var placed)) return;
+            foreach (var p in placed.ToList())
+                ReleaseActor(p.Command.ActorId);
+        }
+    }
+
+    private static PlacementDecision Decision(IReadOnlyList<Placed> placed, bool repeated) =>
+        new(placed.Select(p => p.Command).ToList(), placed.Select(p => p.Actor).ToList(), null, null, repeated);
+
+    private void Reserve(DeployActor command, int? port)
+    {
+        _reservations[command.ActorId] = new Reservation(command.ProjectId, command.NodeId, command.Resources, port);
+        nodes.Find(command.NodeId)!.Reserve(command.Resources, port);
+    }
+
+    /// <summary>
+    /// Commands from assignments: each aggregator listens on its port; a learner connects to its aggregator
+    /// (its cluster's, in hierarchical mode), a cluster aggregator to the root.
+    /// </summary>
+    private List<Placed> ToCommands(ProjectSubmitted message, IReadOnlyList<ActorAssignment> assignments)
+    {
+        string EndpointOf(ActorAssignment a) => $"{nodes.Find(a.NodeId)!.Node.Address}:{a.Port}";
+        var top = assignments.Single(a => a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator);
+        var clusterAggregators = assignments.Where(a => a.Role == ActorRoles.ClusterAggregator).ToDictionary(a => a.Cluster!, EndpointOf);
+
+        return assignments.Select(a =>
+        {
+            var listens = a.Port is not null;
+            var connectsTo = a.Role switch
+            {
+                ActorRoles.ClusterAggregator => EndpointOf(top),
+                ActorRoles.Learner when a.Cluster is not null => clusterAggregators[a.Cluster],
+                ActorRoles.Learner => EndpointOf(top),
+                _ => null
+            };
+            var command = new DeployActor
+            {
+                ProjectId = message.ProjectId,
+                ActorId = ActorIdentity.For(message.ProjectId, a.Role, a.Instance),
+                NodeId = a.NodeId,
+                Role = a.Role,
+                Instance = a.Instance,
+                Image = a.Image,
+                Resources = a.Resources,
+                ListenPort = a.Port,
+                AggregatorEndpoint = connectsTo,
+                DataTags = a.Role == ActorRoles.Learner ? message.DataTags! : [],
+                MinLearners = a.Role switch
+                {
+                    ActorRoles.RootAggregator => clusterAggregators.Count,
+                    ActorRoles.ClusterAggregator => assignments.Count(l => l.Role == ActorRoles.Learner && l.Cluster == a.Cluster),
+                    _ => message.Learners
+                },
+                TrackingUrl = a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator ? options.TrackingUrl : null,
+            };
+            var actor = new PlacedActor
+            {
+                ActorId = command.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId, Image = a.Image,
+                Endpoint = listens ? EndpointOf(a) : connectsTo,
+            };
+            return new Placed(command, actor);
+        }).ToList();
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using FlopsBus.Contracts;
+using FlopsBus.Deployment;
+using FlopsBus.Hosting;
+using FlopsBus.Testing;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FlopsBus.Benchmarks;
+
+/// <summary>
+/// Pushes the events of 1,000 projects (1 aggregator + 10 learners each: placement, then every actor's start,
+/// data and connection, in shuffled order) through the deployment saga on the real RabbitMQ and PostgreSQL
+/// that `make infra` starts, in a virtual host and database of its own.
+/// </summary>
+public static class SagaBenchmark
+{
+    private const int Projects = 1000;
+    private const int Learners = 10;
+
+    public static async Task<int> Run()
+    {
+        var vhost = $"flops-bench-{Guid.NewGuid():N}"[..24];
+        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = vhost.Replace('-', '_') }.ConnectionString;
+        using var management = new RabbitMqManagement();
+        await management.CreateVirtualHost(vhost);
+        try
+        {
+            using var host = BuildHost(vhost, connectionString);
+            await host.StartAsync();
+            var bus = host.Services.GetRequiredService<IBus>();
+
+            await Measure(bus, projects: 50, report: false); // warm-up: JIT, connections, the schema
+            var (events, elapsed, toReady) = await Measure(bus, Projects, report: true);
+
+            toReady.Sort();
+            var p99 = toReady[(int)Math.Ceiling(toReady.Count * 0.99) - 1];
+            Console.WriteLine($"{Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s (median {toReady[toReady.Count / 2]:F0} ms to READY)");
+            Console.WriteLine($"saga: {events / elapsed.TotalSeconds:F0} events/s, p99 {p99:F0} ms to READY");
+            await host.StopAsync();
+            return 0;
+        }
+        finally
+        {
+            await management.DeleteVirtualHost(vhost);
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(TestEnvironment.Postgres);
+            await admin.OpenAsync();
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {vhost.Replace('-', '_')} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        }
+    }
+
+    private static IHost BuildHost(string vhost, string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:Host"] = TestEnvironment.RabbitHost, ["Bus:VirtualHost"] = vhost,
+            ["Bus:Username"] = TestEnvironment.RabbitUser, ["Bus:Password"] = TestEnvironment.RabbitPassword,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddFlopsBus(builder.Configuration, bus => bus.AddDeploymentSaga(connectionString));
+        return builder.Build();
+    }
+
+    private static async Task<(int Events, TimeSpan Elapsed, List<double> ToReady)> Measure(IBus bus, int projects, bool report)
+    {
+        var firstPublished = new ConcurrentDictionary<Guid, long>();
+        var readyAt = new ConcurrentDictionary<Guid, long>();
+        var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-bench-ready"), DefaultEndpointNameFormatter.Instance, e =>
+            e.Handler<ProjectReady>(c =>
+            {
+                if (firstPublished.ContainsKey(c.Message.ProjectId) && readyAt.TryAdd(c.Message.ProjectId, Stopwatch.GetTimestamp()) && readyAt.Count == projects)
+                    allReady.TrySetResult();
+                return Task.CompletedTask;
+            }));
+        await watch.Ready;
+
+        var plan = Enumerable.Range(0, projects).Select(_ => Project()).ToList();
+        var events = plan.Sum(p => p.Count);
+        var published = 0;
+        var clock = Stopwatch.StartNew();
+        using var progress = report ? new Timer(_ => Console.Error.WriteLine(
+            $"  {clock.Elapsed.TotalSeconds,5:F1} s  published {Volatile.Read(ref published),6}/{events}  ready {readyAt.Count,5}/{projects}"),
+            null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)) : null;
+
+        // Several publishers, each taking whole projects, so the saga sees many projects interleaved.
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < plan.Count)
+            {
+                var messages = plan[i];
+                firstPublished.TryAdd(((ProjectPlaced)messages[0]).ProjectId, Stopwatch.GetTimestamp());
+                foreach (var message in messages)
+                {
+                    await bus.Publish(message);
+                    Interlocked.Increment(ref published);
+                }
+            }
+        }));
+        await allReady.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        var elapsed = clock.Elapsed;
+        await watch.StopAsync();
+
+        var toReady = readyAt.Select(r => Stopwatch.GetElapsedTime(firstPublished[r.Key], r.Value).TotalMilliseconds).ToList();
+        return (events, elapsed, toReady);
+    }
+
+    /// <summary>A project's events: its placement first, then every actor's progress in shuffled order.</summary>
+    private static List<object> Project()
+    {
+        var projectId = Guid.NewGuid();
+        var actors = Enumerable.Range(0, Learners + 1).Select(i => new PlacedActor
+        {
+            ActorId = Guid.NewGuid(), Role = i == 0 ? ActorRoles.Aggregator : ActorRoles.Learner, Instance = Math.Max(0, i - 1),
+            NodeId = $"node-{i % 7}", Image = "127.0.0.1:5000/flops/sample-learner:1", Endpoint = "127.0.0.1:41000",
+        }).ToList();
+        var progress = new List<object>();
+        foreach (var a in actors)
+        {
+            progress.Add(new ActorStarted { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Role, StartedAt = DateTimeOffset.UtcNow });
+            if (a.Role != ActorRoles.Learner) continue;
+            progress.Add(new DataFetched { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, Samples = 600 });
+            progress.Add(new AggregatorConnected { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint });
+        }
+        Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(progress));
+        return [new ProjectPlaced { ProjectId = projectId, CustomerId = "bench", Actors = actors }, .. progress];
+    }
+}
