@@ -19,6 +19,8 @@ public sealed class BenchImages
     public static async Task<BenchImages> Push(string repositoryRoot)
     {
         var images = new BenchImages();
+        // What a run that was cut short left behind would otherwise stay on the engine, untagged by this build.
+        await images.Evict();
         var sources = Path.Combine(repositoryRoot, "services", "sample-actors", "images");
         var rootfs = Path.Combine(Path.GetTempPath(), $"flops-bench-base-{Guid.NewGuid():N}.tar");
         var container = (await DockerCli.Run(["create", $"{TestEnvironment.Registry}/flops/busybox-base:1", "sh"])).Trim();
