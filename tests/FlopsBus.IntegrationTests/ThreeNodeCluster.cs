@@ -25,7 +25,8 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await System.InitializeAsync();
-        var basePort = 43000 + Random.Shared.Next(0, 200) * 10;
+        // Below the ephemeral range (32768 and up) and apart from the agent tests' 30000-32500.
+        var basePort = 27000 + Random.Shared.Next(0, 200) * 10;
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
         for (var i = 0; i < addOns.Length; i++)
         {

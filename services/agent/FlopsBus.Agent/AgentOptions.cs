@@ -14,9 +14,12 @@ public sealed class AgentOptions
     public string Cluster { get; set; } = "default";
     public int CpuMillis { get; set; } = 4000;
     public int MemoryMb { get; set; } = 8192;
-    /// <summary>Ports actors on this node may listen on; nodes sharing one machine need disjoint ranges.</summary>
-    public int PortRangeStart { get; set; } = 41000;
-    public int PortRangeEnd { get; set; } = 41099;
+    /// <summary>
+    /// Ports actors on this node may listen on; nodes sharing one machine need disjoint ranges. Below Linux's
+    /// ephemeral range (32768 and up), so an outgoing connection never holds the port an aggregator needs.
+    /// </summary>
+    public int PortRangeStart { get; set; } = 29000;
+    public int PortRangeEnd { get; set; } = 29099;
     /// <summary>The node's local training data, one folder per data tag, mounted read-only into learners.</summary>
     public string DataDir { get; set; } = "/var/lib/flops/data";
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

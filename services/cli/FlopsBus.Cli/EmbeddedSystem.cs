@@ -34,8 +34,9 @@ public static class EmbeddedSystem
             [AggregatorImage] = $"python3 {Path.Combine(actors, "aggregator.py")}",
             [LearnerImage] = $"python3 {Path.Combine(actors, "learner.py")}",
         };
-        // Simulated nodes share this machine's ports: give each process and node a range of its own.
-        var basePort = 42000 + Environment.ProcessId % 400 * 15;
+        // Simulated nodes share this machine's ports: give each process and node a range of its own, below the
+        // ephemeral range (32768 and up) where outgoing connections take theirs.
+        var basePort = 25000 + Environment.ProcessId % 130 * 15;
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
         for (var i = 0; i < addOns.Length; i++)
         {
