@@ -93,9 +93,10 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             Task pulledReported;
             using (var pullSpan = FlopsTelemetry.Source.StartActivity("actor pull"))
             {
-                pullSpan?.SetTag("flops.image", command.Image);
+                pullSpan?.SetTag("flops.image", command.Image).SetTag("flops.project", command.ProjectId).SetTag("flops.actor", command.ActorId);
                 var pullTime = Stopwatch.StartNew();
                 var pulled = await runtime.PullAsync(image, cancellationToken);
+                AgentTelemetry.PullDuration.Record(pullTime.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("flops.cached", pulled.AlreadyCached));
                 // Reported while the container is made: the broker's confirmation need not hold up the start.
                 pulledReported = publish.Publish(new ImagePulled
                 {
@@ -106,7 +107,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
 
             stage = FailureStages.Start;
             StartResult started;
-            using (FlopsTelemetry.Source.StartActivity("actor start"))
+            using (FlopsTelemetry.Source.StartActivity("actor start")?.SetTag("flops.project", command.ProjectId).SetTag("flops.actor", command.ActorId))
                 started = await runtime.StartAsync(ActorProtocol.Launch(command, image, NodeId, options.DataDir), cancellationToken);
             await pulledReported;
 
@@ -229,6 +230,9 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
         if (parsed is null) return;
         var c = actor.Command;
         var publish = bus();
+        // Follow runs on from the DeployActor it began with, so these spans join the deployment's trace.
+        using var span = FlopsTelemetry.Source.StartActivity($"actor {parsed.Event}");
+        span?.SetTag("flops.project", c.ProjectId).SetTag("flops.actor", c.ActorId).SetTag("flops.node", NodeId);
         switch (parsed.Event)
         {
             case ActorEventLine.DataFetched:

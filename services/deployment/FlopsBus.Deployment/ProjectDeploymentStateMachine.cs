@@ -1,4 +1,5 @@
 using FlopsBus.Contracts;
+using FlopsBus.Hosting;
 using MassTransit;
 
 namespace FlopsBus.Deployment;
@@ -161,9 +162,11 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
     private static async Task DeclareReady<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class
     {
         var saga = ctx.Saga;
+        using var span = FlopsTelemetry.Source.StartActivity("project ready")?.SetTag("flops.project", saga.CorrelationId);
         saga.ReadyAt = DateTimeOffset.UtcNow;
         saga.Log("ready");
         var origin = saga.PlacedAt ?? saga.ReadyAt.Value;
+        DeploymentTelemetry.TimeToReady.Record((saga.ReadyAt.Value - origin).TotalMilliseconds);
         await ctx.Publish(new ProjectReady
         {
             ProjectId = saga.CorrelationId,

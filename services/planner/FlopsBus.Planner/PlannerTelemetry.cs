@@ -10,9 +10,10 @@ public static class PlannerTelemetry
     private static readonly Histogram<double> PlacementDuration =
         FlopsTelemetry.Meter.CreateHistogram<double>("flops.placement.duration", "ms", "Time to place one project");
 
-    public static PlacementDecision TimePlacement(Func<PlacementDecision> place)
+    public static PlacementDecision TimePlacement(Guid projectId, Func<PlacementDecision> place)
     {
         using var span = FlopsTelemetry.Source.StartActivity("placement");
+        span?.SetTag("flops.project", projectId);
         var started = Stopwatch.GetTimestamp();
         var decision = place();
         PlacementDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -27,7 +27,7 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
-        var decision = PlannerTelemetry.TimePlacement(() => placements.Place(message));
+        var decision = PlannerTelemetry.TimePlacement(message.ProjectId, () => placements.Place(message));
         if (!decision.Succeeded)
         {
             logger.LogWarning("Could not place project {ProjectId}: {Code} {Reason}", message.ProjectId, decision.FailureCode, decision.Failure);
