@@ -2,18 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using FlopsBus.Cli;
 using FlopsBus.Hosting;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FlopsBus.Tests;
 
 /// <summary>A deployment is one trace: from the submission through the planner, every agent and the saga to READY.</summary>
-public sealed class TracingTests : IDisposable
+public sealed class TracingTests
 {
     private static readonly ActivitySource Test = new("FlopsBus.Tests");
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-trace-");
-
-    public void Dispose() => _data.Delete(recursive: true);
 
     [Fact]
     public async Task The_spans_of_a_deployment_from_submission_to_ready_form_one_trace()
@@ -26,24 +21,18 @@ public sealed class TracingTests : IDisposable
             ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var host = EmbeddedSystem.Build(_data.FullName);
-        await host.StartAsync(timeout.Token);
-        await EmbeddedSystem.WaitForNodes(host.Services, timeout.Token);
-        var bus = host.Services.GetRequiredService<IBus>();
+        await using var run = await EmbeddedRun.Start();
         var project = EmbeddedSystem.SampleProject(learners: 2);
-        await using var outcome = await ProjectOutcome.Listen(bus, project.ProjectId);
 
         ActivityTraceId trace;
+        (bool Ready, string Reason) outcome;
         using (var submit = Test.StartActivity("submit"))
         {
             trace = submit!.TraceId;
-            await bus.Publish(project, timeout.Token);
+            outcome = await run.Deploy(project);
         }
-        Assert.True((await outcome.Task.WaitAsync(timeout.Token)).Ready);
-        await host.StopAsync(timeout.Token);
 
+        Assert.True(outcome.Ready, outcome.Reason);
         var ours = spans.Where(s => Equals(s.GetTagItem("flops.project"), project.ProjectId)).ToList();
         Assert.Equal(
             ["actor aggregator-connected", "actor aggregator-connected", "actor data-fetched", "actor data-fetched",

@@ -34,9 +34,7 @@ public static class EmbeddedSystem
             [AggregatorImage] = $"python3 {Path.Combine(actors, "aggregator.py")}",
             [LearnerImage] = $"python3 {Path.Combine(actors, "learner.py")}",
         };
-        // Simulated nodes share this machine's ports: give each process and node a range of its own, below the
-        // ephemeral range (32768 and up) where outgoing connections take theirs.
-        var basePort = 25000 + Environment.ProcessId % 130 * 15;
+        var basePort = PortBlock();
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
         for (var i = 0; i < addOns.Length; i++)
         {
@@ -58,6 +56,14 @@ public static class EmbeddedSystem
             (ctx, cfg) => cfg.ConfigureNodeAgentEndpoints(ctx));
         return builder.Build();
     }
+
+    private static int _systems;
+
+    /// <summary>
+    /// Simulated nodes share this machine's ports: each embedded system gets a block of its own, apart from other
+    /// processes' (by process id) and from other systems in this process, below the ephemeral range (32768 and up).
+    /// </summary>
+    private static int PortBlock() => 25000 + Environment.ProcessId % 50 * 150 + Interlocked.Increment(ref _systems) % 10 * 15;
 
     /// <summary>Waits until the planner has heard from every simulated node.</summary>
     public static async Task WaitForNodes(IServiceProvider services, CancellationToken cancellationToken)
