@@ -1,5 +1,7 @@
 using System.Text.Json;
 using FlopsBus.Contracts;
+using FlopsBus.Deployment.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FlopsBus.IntegrationTests;
@@ -137,5 +139,21 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         var row = await WaitForRow(r => r.State == "TearingDown");
         var failure = row.Document.GetProperty("actors").EnumerateArray().Single(a => a.GetProperty("nodeId").GetString() == "node-9").GetProperty("failure").GetString();
         Assert.StartsWith("node-lost: node node-9 lost", failure);
+    }
+
+    [Fact]
+    public async Task The_actors_by_status_gauge_counts_what_the_stored_deployments_say()
+    {
+        await _system.Bus.Publish(Placed);
+        foreach (var m in _actors.Take(4).SelectMany(EventsOf)) await _system.Bus.Publish(m);
+        await WaitForRow(r => ActorsWith(r.Document, "connectedAt") == 3);
+        var gauge = _system.Services.GetRequiredService<ActorStatusGauge>();
+
+        using var deadline = new CancellationTokenSource(Patience);
+        while (gauge.Counts.GetValueOrDefault(ActorStatuses.Connected) != 3)
+            await Task.Delay(50, deadline.Token);
+
+        Assert.Equal(new Dictionary<string, int> { [ActorStatuses.Running] = 1, [ActorStatuses.Connected] = 3, [ActorStatuses.NodeScheduled] = 7 },
+            gauge.Counts);
     }
 }

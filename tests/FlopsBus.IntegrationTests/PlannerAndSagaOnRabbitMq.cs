@@ -27,6 +27,7 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
+    public IServiceProvider Services => _host!.Services;
 
     public Dictionary<string, string?> BusSettings => new()
     {
@@ -53,7 +54,11 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPlannerServices(builder.Configuration);
-        builder.Services.AddFlopsBus(builder.Configuration, bus => { bus.AddPlanner(); bus.AddDeploymentSaga(ConnectionString); });
+        builder.Services.AddFlopsBus(builder.Configuration, bus =>
+        {
+            bus.AddPlanner();
+            bus.AddDeploymentSaga(ConnectionString, new DeploymentOptions { MetricsInterval = TimeSpan.FromMilliseconds(200) });
+        });
         _host = builder.Build();
         await _host.StartAsync();
         Events = await RecordedEvents.Start(Bus);

@@ -11,4 +11,6 @@ public sealed class DeploymentOptions
     public TimeSpan ActorStartTimeout { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How often the deadline watcher looks for deadlines that have passed.</summary>
     public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often the actors-by-status gauge is counted again.</summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

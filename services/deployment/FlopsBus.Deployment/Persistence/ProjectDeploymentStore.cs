@@ -42,10 +42,13 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
             "SELECT state::text AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
             new { correlationId }, _transaction, cancellationToken: cancellationToken));
         if (row is not { } found) return null;
-        var state = JsonSerializer.Deserialize<ProjectDeploymentState>(found.State, Json)!;
+        var state = Read(found.State);
         state.Version = found.Version;
         return state;
     }
+
+    /// <summary>A saga instance from its stored document.</summary>
+    public static ProjectDeploymentState Read(string document) => JsonSerializer.Deserialize<ProjectDeploymentState>(document, Json)!;
 
     public async Task Insert(ProjectDeploymentState instance, CancellationToken cancellationToken)
     {
