@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace FlopsBus.Hosting;
@@ -6,16 +9,42 @@ namespace FlopsBus.Hosting;
 public static class FlopsHost
 {
     /// <summary>
-    /// A host builder with the defaults every FlopsBus service shares: configuration from appsettings,
-    /// environment (FLOPS_ prefixed too, e.g. FLOPS_Bus__Host) and the command line, and telemetry.
+    /// A service host (planner, saga, agent): the shared defaults, plus a health endpoint at /health on
+    /// Health:Url (loopback and a free port unless configured), reporting the bus among others.
     /// </summary>
+    public static WebApplicationBuilder CreateServiceBuilder(string[] args, string serviceName)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ApplyDefaults(builder, args, serviceName);
+        builder.Services.AddHealthChecks();
+        builder.WebHost.UseUrls(builder.Configuration["Health:Url"] ?? "http://127.0.0.1:0");
+        return builder;
+    }
+
+    public static void Run(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.MapHealthChecks("/health");
+        app.Run();
+    }
+
+    /// <summary>A plain host with the shared defaults and no endpoint of its own (the CLI).</summary>
     public static HostApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
-        // appsettings.json sits beside the binary; a service started from another folder must still find it.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ApplyDefaults(builder, args, serviceName);
+        return builder;
+    }
+
+    /// <summary>
+    /// What every FlopsBus process shares: configuration from appsettings beside the binary (a service started
+    /// from another folder must still find it), the environment (FLOPS_ prefixed too, e.g. FLOPS_Bus__Host),
+    /// the command line, and telemetry.
+    /// </summary>
+    private static void ApplyDefaults(IHostApplicationBuilder builder, string[] args, string serviceName)
+    {
         builder.Configuration.AddEnvironmentVariables("FLOPS_");
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddFlopsTelemetry(builder.Configuration, serviceName);
-        return builder;
     }
 }

@@ -2,7 +2,7 @@ using FlopsBus.Agent;
 using FlopsBus.Hosting;
 using Microsoft.Extensions.Hosting;
 
-var builder = FlopsHost.CreateBuilder(args, "flops-agent");
+var builder = FlopsHost.CreateServiceBuilder(args, "flops-agent");
 builder.Services.AddNodeAgent(AgentOptions.From(builder.Configuration));
 builder.Services.AddFlopsBus(builder.Configuration, _ => { }, (context, cfg) => cfg.ConfigureNodeAgentEndpoints(context));
-builder.Build().Run();
+FlopsHost.Run(builder);

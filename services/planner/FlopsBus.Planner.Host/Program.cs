@@ -2,7 +2,7 @@ using FlopsBus.Hosting;
 using FlopsBus.Planner;
 using Microsoft.Extensions.Hosting;
 
-var builder = FlopsHost.CreateBuilder(args, "flops-planner");
+var builder = FlopsHost.CreateServiceBuilder(args, "flops-planner");
 builder.Services.AddPlannerServices(builder.Configuration);
 builder.Services.AddFlopsBus(builder.Configuration, bus => bus.AddPlanner());
-builder.Build().Run();
+FlopsHost.Run(builder);
