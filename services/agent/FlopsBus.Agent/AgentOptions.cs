@@ -50,6 +50,9 @@ public sealed class AgentOptions
     {
         var section = configuration.GetSection(Section);
         var options = section.Get<AgentOptions>() ?? new AgentOptions();
+        // The binder appends configured list items to the default ones; a configured allow-list replaces the default.
+        if (section.GetSection(nameof(AllowedRegistries)).Get<List<string>>() is { Count: > 0 } allowed)
+            options.AllowedRegistries = allowed;
         options.RegistryCredentials = RegistryCredential.FromSection(section.GetSection(nameof(RegistryCredentials)));
         return options;
     }

@@ -1,4 +1,5 @@
 using FlopsBus.Contracts;
+using Microsoft.Extensions.Configuration;
 
 namespace FlopsBus.Planner;
 
@@ -6,6 +7,16 @@ namespace FlopsBus.Planner;
 public sealed class PlannerOptions
 {
     public const string Section = "Planner";
+
+    public static PlannerOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var options = section.Get<PlannerOptions>() ?? new PlannerOptions();
+        // The binder appends configured list items to the default ones; a configured allow-list replaces the default.
+        if (section.GetSection(nameof(AllowedRegistries)).Get<List<string>>() is { Count: > 0 } allowed)
+            options.AllowedRegistries = allowed;
+        return options;
+    }
 
     /// <summary>Registries images may come from (host[:port]); anything else is rejected before placement.</summary>
     public List<string> AllowedRegistries { get; set; } = ["127.0.0.1:5000"];

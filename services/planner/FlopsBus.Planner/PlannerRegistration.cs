@@ -10,7 +10,7 @@ public static class PlannerRegistration
 {
     public static IServiceCollection AddPlannerServices(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PlannerOptions.Section).Get<PlannerOptions>() ?? new PlannerOptions();
+        var options = PlannerOptions.From(configuration);
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRegistry>();
