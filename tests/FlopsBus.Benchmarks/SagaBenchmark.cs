@@ -9,7 +9,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace FlopsBus.Benchmarks;
 
@@ -25,46 +24,28 @@ public static class SagaBenchmark
 
     public static async Task<int> Run()
     {
-        var vhost = $"flops-bench-{Guid.NewGuid():N}"[..24];
-        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = vhost.Replace('-', '_') }.ConnectionString;
-        using var management = new RabbitMqManagement();
-        await management.CreateVirtualHost(vhost);
-        try
-        {
-            using var host = BuildHost(vhost, connectionString);
-            await host.StartAsync();
-            var bus = host.Services.GetRequiredService<IBus>();
+        await using var isolated = await IsolatedBrokerAndDatabase.Create("flops-bench");
+        using var host = BuildHost(isolated);
+        await host.StartAsync();
+        var bus = host.Services.GetRequiredService<IBus>();
 
-            await Measure(bus, projects: 50, report: false); // warm-up: JIT, connections, the schema
-            var (events, elapsed, toReady) = await Measure(bus, Projects, report: true);
+        await Measure(bus, projects: 50, report: false); // warm-up: JIT, connections, the schema
+        var (events, elapsed, toReady) = await Measure(bus, Projects, report: true);
 
-            toReady.Sort();
-            var p99 = toReady[(int)Math.Ceiling(toReady.Count * 0.99) - 1];
-            Console.WriteLine($"{Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s (median {toReady[toReady.Count / 2]:F0} ms to READY)");
-            Console.WriteLine($"saga: {events / elapsed.TotalSeconds:F0} events/s, p99 {p99:F0} ms to READY");
-            await host.StopAsync();
-            return 0;
-        }
-        finally
-        {
-            await management.DeleteVirtualHost(vhost);
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(TestEnvironment.Postgres);
-            await admin.OpenAsync();
-            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {vhost.Replace('-', '_')} WITH (FORCE)", admin).ExecuteNonQueryAsync();
-        }
+        toReady.Sort();
+        var p99 = toReady[(int)Math.Ceiling(toReady.Count * 0.99) - 1];
+        Console.WriteLine($"{Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s (median {toReady[toReady.Count / 2]:F0} ms to READY)");
+        Console.WriteLine($"saga: {events / elapsed.TotalSeconds:F0} events/s, p99 {p99:F0} ms to READY");
+        await host.StopAsync();
+        return 0;
     }
 
-    private static IHost BuildHost(string vhost, string connectionString)
+    private static IHost BuildHost(IsolatedBrokerAndDatabase isolated)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Bus:Host"] = TestEnvironment.RabbitHost, ["Bus:VirtualHost"] = vhost,
-            ["Bus:Username"] = TestEnvironment.RabbitUser, ["Bus:Password"] = TestEnvironment.RabbitPassword,
-        });
+        builder.Configuration.AddInMemoryCollection(isolated.BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddFlopsBus(builder.Configuration, bus => bus.AddDeploymentSaga(connectionString));
+        builder.Services.AddFlopsBus(builder.Configuration, bus => bus.AddDeploymentSaga(isolated.ConnectionString));
         return builder.Build();
     }
 

@@ -10,12 +10,8 @@ public static class CliProcess
 
     public static async Task<Result> Run(IReadOnlyDictionary<string, string?> busSettings, params string[] args)
     {
-        var dll = Path.Combine(TestEnvironment.RepositoryRoot, "services", "cli", "FlopsBus.Cli", "bin",
-            TestEnvironment.BuildConfiguration, "net10.0", "flops.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
+        var info = ServiceProcess.StartInfo("services/cli/FlopsBus.Cli", "flops", busSettings);
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        foreach (var (key, value) in busSettings) info.Environment["FLOPS_" + key.Replace(":", "__")] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -18,10 +18,7 @@ public sealed class HealthTests : IAsyncLifetime
     public async Task A_service_host_reports_healthy_once_its_bus_is_connected(string service, string assembly)
     {
         var port = FreePort();
-        var dll = Path.Combine(TestEnvironment.RepositoryRoot, "services", service, assembly, "bin", TestEnvironment.BuildConfiguration, "net10.0", assembly + ".dll");
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var (key, value) in _system.BusSettings) info.Environment["FLOPS_" + key.Replace(":", "__")] = value;
+        var info = ServiceProcess.StartInfo($"services/{service}/{assembly}", assembly, _system.BusSettings);
         info.Environment["FLOPS_Health__Url"] = $"http://127.0.0.1:{port}";
         info.Environment["FLOPS_ConnectionStrings__Deployment"] = _system.ConnectionString;
         using var process = Process.Start(info)!;

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace FlopsBus.IntegrationTests;
 
@@ -19,28 +18,20 @@ namespace FlopsBus.IntegrationTests;
 public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
 {
     private IHost? _host;
+    private IsolatedBrokerAndDatabase _isolated = null!;
 
-    public string VirtualHost { get; } = $"flops-test-{Guid.NewGuid():N}"[..24];
-    public string Database => VirtualHost.Replace('-', '_');
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = Database }.ConnectionString;
-    public RabbitMqManagement Management { get; } = new();
+    public string VirtualHost => _isolated.VirtualHost;
+    public string ConnectionString => _isolated.ConnectionString;
+    public RabbitMqManagement Management => _isolated.Management;
+    public Dictionary<string, string?> BusSettings => _isolated.BusSettings;
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
     public IServiceProvider Services => _host!.Services;
 
-    public Dictionary<string, string?> BusSettings => new()
-    {
-        ["Bus:Transport"] = "RabbitMq",
-        ["Bus:Host"] = TestEnvironment.RabbitHost,
-        ["Bus:VirtualHost"] = VirtualHost,
-        ["Bus:Username"] = TestEnvironment.RabbitUser,
-        ["Bus:Password"] = TestEnvironment.RabbitPassword,
-    };
-
     public async Task InitializeAsync()
     {
-        await Management.CreateVirtualHost(VirtualHost);
+        _isolated = await IsolatedBrokerAndDatabase.Create("flops-test");
         await Start();
     }
 
@@ -89,11 +80,6 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Stop();
-        await Management.DeleteVirtualHost(VirtualHost);
-        Management.Dispose();
-        await using var admin = new NpgsqlConnection(TestEnvironment.Postgres);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await _isolated.DisposeAsync();
     }
 }

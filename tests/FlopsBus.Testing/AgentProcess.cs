@@ -15,13 +15,7 @@ public sealed class AgentProcess : IAsyncDisposable
     public AgentProcess(string nodeId, IReadOnlyDictionary<string, string?> busSettings, IReadOnlyDictionary<string, string> agentSettings)
     {
         NodeId = nodeId;
-        var dll = Path.Combine(TestEnvironment.RepositoryRoot, "services", "agent", "FlopsBus.Agent.Host", "bin",
-            TestEnvironment.BuildConfiguration, "net10.0", "FlopsBus.Agent.Host.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("The agent host is not built", dll);
-
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var (key, value) in busSettings) info.Environment["FLOPS_" + key.Replace(":", "__")] = value;
+        var info = ServiceProcess.StartInfo("services/agent/FlopsBus.Agent.Host", "FlopsBus.Agent.Host", busSettings);
         info.Environment["FLOPS_Agent__NodeId"] = nodeId;
         foreach (var (key, value) in agentSettings) info.Environment["FLOPS_Agent__" + key.Replace(":", "__")] = value;
         info.Environment["Logging__Console__FormatterName"] = "simple";
