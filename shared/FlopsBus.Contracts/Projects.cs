@@ -36,12 +36,20 @@ public record ProjectRejected
     public required string Reason { get; init; }
 }
 
+/// <summary>
+/// A project's actor set, or a customer's observatory (its tracking server) placed once and reused by the
+/// customer's later projects: then <see cref="ProjectId"/> is the observatory's id.
+/// </summary>
 public record ProjectPlaced
 {
     public Guid ProjectId { get; init; }
     public string CustomerId { get; init; } = "";
     public TimeSpan? ReadinessTimeout { get; init; }
     public IReadOnlyList<PlacedActor> Actors { get; init; } = [];
+    /// <summary>The customer's observatory whose tracking server this project's aggregator logs to.</summary>
+    public Guid? ObservatoryId { get; init; }
+    /// <summary>The tracking server's URL, as the aggregator gets it in FLOPS_TRACKING_URL.</summary>
+    public string? TrackingUrl { get; init; }
 }
 
 public record PlacedActor

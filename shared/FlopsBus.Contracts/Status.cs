@@ -14,6 +14,9 @@ public record ProjectStatus
     public string? Reason { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public DateTimeOffset? ReadyAt { get; init; }
+    /// <summary>The customer's observatory this project logs to; its own status is asked for by this id.</summary>
+    public Guid? ObservatoryId { get; init; }
+    public string? TrackingUrl { get; init; }
     public IReadOnlyList<ActorStatus> Actors { get; init; } = [];
     /// <summary>Every event the saga folded in, oldest first.</summary>
     public IReadOnlyList<ProjectEvent> Timeline { get; init; } = [];

@@ -7,6 +7,8 @@ public static class ActorRoles
     public const string Learner = "learner";
     public const string RootAggregator = "root-aggregator";
     public const string ClusterAggregator = "cluster-aggregator";
+    /// <summary>The customer's tracking server, the one actor of its observatory; aggregators log to it.</summary>
+    public const string TrackingServer = "tracking-server";
 }
 
 public static class ProjectModes

@@ -73,6 +73,28 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_observatory_is_ready_once_its_tracking_server_runs_and_projects_name_it_in_their_status()
+    {
+        var observatoryId = Guid.NewGuid();
+        var server = Actor(ActorRoles.TrackingServer, 0, "node-1");
+        await Harness.Bus.Publish(new ProjectPlaced { ProjectId = observatoryId, CustomerId = "c", Actors = [server], TrackingUrl = "http://127.0.0.1:41000" });
+        await Harness.Bus.Publish(Placed with { ObservatoryId = observatoryId, TrackingUrl = "http://127.0.0.1:41000" });
+        await Harness.Bus.Publish(new ActorStarted
+        {
+            ProjectId = observatoryId, ActorId = server.ActorId, NodeId = server.NodeId, ContainerId = "t", Role = server.Role, StartedAt = DateTimeOffset.UtcNow
+        });
+
+        Assert.NotNull(await Saga.Exists(observatoryId, m => m.Ready));
+        var client = Harness.GetRequestClient<GetProjectStatus>();
+        var project = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = _projectId })).Message;
+        Assert.Equal((observatoryId, "http://127.0.0.1:41000"), (project.ObservatoryId, project.TrackingUrl));
+        Assert.Equal(ProjectStatuses.Deploying, project.Status);
+        var observatory = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = observatoryId })).Message;
+        Assert.Equal(ProjectStatuses.Ready, observatory.Status);
+        Assert.Equal(ActorStatuses.Running, Assert.Single(observatory.Actors).Status);
+    }
+
+    [Fact]
     public async Task Not_ready_while_one_learner_has_not_connected()
     {
         await Harness.Bus.Publish(Placed);

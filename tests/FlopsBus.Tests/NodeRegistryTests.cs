@@ -23,7 +23,8 @@ public class NodeRegistryTests
 
     private static (NodeRegistry Nodes, ProjectPlacements Placements) Planner(TimeProvider? clock = null)
     {
-        var options = new PlannerOptions();
+        // Capacity and ports of projects alone: the customer's observatory has tests of its own.
+        var options = new PlannerOptions { TrackingImage = "" };
         var nodes = new NodeRegistry(options, clock ?? TimeProvider.System);
         return (nodes, new ProjectPlacements(nodes, options));
     }

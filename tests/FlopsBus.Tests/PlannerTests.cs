@@ -74,9 +74,9 @@ public sealed class PlannerTests : IAsyncLifetime
 
         Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId),
             "published instead: " + string.Join(", ", Harness.Published.Select<object>().Select(m => m.Context.Message)));
-        var placed = Harness.Published.Select<ProjectPlaced>().Single().Context.Message;
+        var placed = Harness.Published.Select<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId).Single().Context.Message;
         Assert.Equal(3, placed.Actors.Count);
-        var commands = Harness.Sent.Select<DeployActor>().ToList();
+        var commands = Harness.Sent.Select<DeployActor>(x => x.Context.Message.ProjectId == project.ProjectId).ToList();
         Assert.Equal(3, commands.Count);
         Assert.All(commands, c => Assert.EndsWith(EndpointNames.Agent(c.Context.Message.NodeId), c.Context.DestinationAddress!.AbsolutePath));
         var aggregator = placed.Actors.Single(a => a.Role == ActorRoles.Aggregator);
@@ -96,9 +96,33 @@ public sealed class PlannerTests : IAsyncLifetime
         await Harness.Bus.Publish(project);
         await Harness.InactivityTask;
 
+        // The project's three actors and the customer's tracking server, each sent twice to the same node.
         var commands = Harness.Sent.Select<DeployActor>().Select(c => (c.Context.Message.ActorId, c.Context.Message.NodeId)).ToList();
-        Assert.Equal(6, commands.Count);
-        Assert.Equal(3, commands.Distinct().Count());
+        Assert.Equal(8, commands.Count);
+        Assert.Equal(4, commands.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_customers_tracking_server_is_announced_and_sent_before_the_aggregator_that_logs_to_it()
+    {
+        await RegisterNodes();
+        var first = Project();
+        var second = Project();
+        await Harness.Bus.Publish(first);
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == first.ProjectId));
+        await Harness.Bus.Publish(second);
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == second.ProjectId));
+        await Harness.InactivityTask;
+
+        var placed = Harness.Published.Select<ProjectPlaced>().Select(p => p.Context.Message).ToList();
+        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        var projects = placed.Where(p => p.ProjectId == first.ProjectId || p.ProjectId == second.ProjectId).ToList();
+        Assert.Equal(2, projects.Count);
+        Assert.All(projects, p => Assert.Equal((observatory.ProjectId, observatory.TrackingUrl), (p.ObservatoryId!.Value, p.TrackingUrl)));
+        var sent = Harness.Sent.Select<DeployActor>().Select(c => c.Context.Message).ToList();
+        Assert.Equal(ActorRoles.TrackingServer, sent[0].Role);
+        Assert.Single(sent, c => c.Role == ActorRoles.TrackingServer);
+        Assert.All(sent.Where(c => c.Role == ActorRoles.Aggregator), c => Assert.Equal(observatory.TrackingUrl, c.TrackingUrl));
     }
 
     [Fact]

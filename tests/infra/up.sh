@@ -152,7 +152,7 @@ in_registry() { # repo tag
 }
 hash=$(src_hash)
 if [[ $hash == "$(cat "$STATE/images.sha256" 2>/dev/null)" ]] && in_registry flops/busybox-base 1 \
-    && in_registry flops/sample-learner 1 && in_registry flops/sample-aggregator 1; then
+    && in_registry flops/sample-learner 1 && in_registry flops/sample-aggregator 1 && in_registry flops/sample-tracking 1; then
     report images "up (already in registry)"
 else
     rm -f "$STATE/images.sha256"

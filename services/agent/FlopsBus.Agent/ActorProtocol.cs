@@ -35,8 +35,9 @@ public static class ActorProtocol
             [NodeId] = nodeId,
         };
         if (command.ListenPort is { } port)
-        {
             env[ListenPort] = port.ToString(CultureInfo.InvariantCulture);
+        if (command.ListenPort is not null && command.Role != ActorRoles.TrackingServer)
+        {
             env[MinLearners] = command.MinLearners.ToString(CultureInfo.InvariantCulture);
             env[TrackingUrl] = command.TrackingUrl ?? "";
         }

@@ -52,7 +52,10 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var clock = Stopwatch.StartNew();
         await bus.Publish(project, cancellationToken);
 
-        Task<ProjectStatus?> Current() => ProjectStatusQuery.Get(bus, project.ProjectId, cancellationToken);
+        async Task<Table?> Current() =>
+            await ProjectStatusQuery.Get(bus, project.ProjectId, cancellationToken) is { } status
+                ? StatusTable.Render(status, await ProjectStatusQuery.GetObservatory(bus, status, cancellationToken))
+                : null;
 
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -60,7 +63,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
             {
                 while (!outcome.Task.IsCompleted)
                 {
-                    if (await Current() is { } s) live.UpdateTarget(StatusTable.Render(s));
+                    if (await Current() is { } table) live.UpdateTarget(table);
                     await Task.WhenAny(outcome.Task, Task.Delay(200, cancellationToken));
                 }
             });
@@ -69,7 +72,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
         var elapsed = clock.ElapsedMilliseconds;
 
         if (await Current() is { } final)
-            AnsiConsole.Write(StatusTable.Render(final));
+            AnsiConsole.Write(final);
         if (!ready)
         {
             Console.Error.WriteLine($"project {project.ProjectId} FAILED: {reason}");

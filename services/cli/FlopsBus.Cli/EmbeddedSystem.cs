@@ -13,18 +13,24 @@ namespace FlopsBus.Cli;
 
 /// <summary>
 /// The whole system in one process: planner, saga and three simulated worker nodes (two with the flops-learner
-/// add-on) on MassTransit's in-memory transport; the agents run the sample actors as local processes.
+/// add-on) on MassTransit's in-memory transport; the agents run the sample actors, and the customer's tracking
+/// server, as local processes.
 /// </summary>
 public static class EmbeddedSystem
 {
     public const string AggregatorImage = "127.0.0.1:5000/flops/sample-aggregator:1";
     public const string LearnerImage = "127.0.0.1:5000/flops/sample-learner:1";
+    public const string TrackingImage = "127.0.0.1:5000/flops/sample-tracking:1";
     public const string DataTag = "mnist";
 
     public static IHost Build(string dataRoot)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Transport"] = "InMemory" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:Transport"] = "InMemory",
+            [$"{PlannerOptions.Section}:{nameof(PlannerOptions.TrackingImage)}"] = TrackingImage,
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPlannerServices(builder.Configuration);
 
@@ -33,6 +39,7 @@ public static class EmbeddedSystem
         {
             [AggregatorImage] = $"python3 {Path.Combine(actors, "aggregator.py")}",
             [LearnerImage] = $"python3 {Path.Combine(actors, "learner.py")}",
+            [TrackingImage] = $"python3 {Path.Combine(actors, "tracking.py")}",
         };
         var basePort = PortBlock();
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];

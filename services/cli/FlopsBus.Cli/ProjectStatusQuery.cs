@@ -13,6 +13,10 @@ public static class ProjectStatusQuery
         return response.Is(out Response<ProjectStatus>? status) ? status.Message : null;
     }
 
+    /// <summary>The status of the customer's observatory the project logs to, if it has one and the saga knows it.</summary>
+    public static Task<ProjectStatus?> GetObservatory(IBus bus, ProjectStatus project, CancellationToken cancellationToken) =>
+        project.ObservatoryId is { } id ? Get(bus, id, cancellationToken) : Task.FromResult<ProjectStatus?>(null);
+
     /// <summary>READY, FAILED, UNDEPLOYED: nothing more will happen to the project by itself.</summary>
     public static bool IsSettled(ProjectStatus status) =>
         status.Status is ProjectStatuses.Ready or ProjectStatuses.Failed or ProjectStatuses.Undeployed;

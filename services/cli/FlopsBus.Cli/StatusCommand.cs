@@ -23,7 +23,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             return 2;
         }
         if (settings.Json) CliOutput.Json(status);
-        else AnsiConsole.Write(StatusTable.Render(status));
+        else AnsiConsole.Write(StatusTable.Render(status, await ProjectStatusQuery.GetObservatory(bus.Bus, status, cancellationToken)));
         return 0;
     }
 }

@@ -17,6 +17,9 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     public DateTimeOffset? ReadyAt { get; set; }
     public TimeSpan? ReadinessTimeout { get; set; }
     public DateTimeOffset? ReadinessDeadline { get; set; }
+    /// <summary>The customer's observatory this project's aggregator logs to (none for an observatory itself).</summary>
+    public Guid? ObservatoryId { get; set; }
+    public string? TrackingUrl { get; set; }
     /// <summary>Known once the project is placed; until then only actors heard from early are here.</summary>
     public bool ActorSetKnown { get; set; }
     public List<ActorProgress> Actors { get; set; } = [];
@@ -50,7 +53,8 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
 
     /// <summary>
     /// Ready: every placed actor that still counts (not replaced) started; every learner also fetched its data,
-    /// and every learner and cluster aggregator reached the aggregator above it.
+    /// and every learner and cluster aggregator reached the aggregator above it. An observatory is ready once its
+    /// tracking server runs.
     /// </summary>
     [JsonIgnore]
     public bool IsReady => ActorSetKnown && Actors.Count > 0 && Actors.Where(a => !a.Retired).All(a =>

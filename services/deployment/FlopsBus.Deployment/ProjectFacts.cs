@@ -12,6 +12,8 @@ public static class ProjectFacts
     {
         var now = DateTimeOffset.UtcNow;
         saga.CustomerId = placed.CustomerId;
+        saga.ObservatoryId = placed.ObservatoryId;
+        saga.TrackingUrl = placed.TrackingUrl;
         saga.ReadinessTimeout = placed.ReadinessTimeout ?? options.DefaultReadinessTimeout;
         saga.PlacedAt ??= now;
         saga.ReadinessDeadline ??= now + saga.ReadinessTimeout;

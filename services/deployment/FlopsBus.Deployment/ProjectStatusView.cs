@@ -12,6 +12,8 @@ public static class ProjectStatusView
         Reason = saga.Reason,
         SubmittedAt = saga.PlacedAt,
         ReadyAt = saga.ReadyAt,
+        ObservatoryId = saga.ObservatoryId,
+        TrackingUrl = saga.TrackingUrl,
         Actors = saga.Actors
             .Where(a => !a.Retired)
             .OrderBy(a => RoleOrder(a.Role)).ThenBy(a => a.Instance)

@@ -93,16 +93,29 @@ public static class PlacementEngine
         return shares;
     }
 
+    /// <summary>A customer's tracking server: like an aggregator, any live worker with room and a free port.</summary>
+    public static PlacementResult PlaceTrackingServer(string image, ActorResources resources, IReadOnlyList<NodeCandidate> nodes)
+    {
+        if (nodes.Count == 0)
+            return PlacementResult.Fail(PlacementFailureCodes.NoQualifiedWorkerFound, "No live worker node is known to the planner.");
+        var draft = new Draft();
+        return PlaceListener(ActorRoles.TrackingServer, 0, null, image, resources, nodes, draft) ?? new PlacementResult(draft.Assignments, null, null);
+    }
+
     private static PlacementResult? PlaceAggregator(string role, int instance, string? cluster, PlacementRequest request,
+        IReadOnlyList<NodeCandidate> nodes, Draft draft) =>
+        PlaceListener(role, instance, cluster, request.AggregatorImage, request.AggregatorResources, nodes, draft);
+
+    /// <summary>An actor others connect to: the node that fits it best and a free port there.</summary>
+    private static PlacementResult? PlaceListener(string role, int instance, string? cluster, string image, ActorResources resources,
         IReadOnlyList<NodeCandidate> nodes, Draft draft)
     {
-        var resources = request.AggregatorResources;
         NodeCandidate? best = null;
         int? bestPort = null;
         foreach (var n in nodes)
         {
             if (!draft.Fits(n, resources)) continue;
-            if (best is not null && !BetterAggregatorNode(n, best, request.AggregatorImage, draft)) continue;
+            if (best is not null && !BetterListenerNode(n, best, image, draft)) continue;
             if (draft.FreePort(n) is not { } port) continue;
             best = n;
             bestPort = port;
@@ -111,7 +124,7 @@ public static class PlacementEngine
             return PlacementResult.Fail(PlacementFailureCodes.NoWorkerCapacity,
                 $"The {role} needs {Describe(resources)} and a free port; none of the {nodes.Count} live nodes" +
                 $"{(cluster is null ? "" : $" of cluster '{cluster}'")} has them left.");
-        draft.Take(best, new ActorAssignment(role, instance, best.NodeId, request.AggregatorImage, resources, bestPort, cluster));
+        draft.Take(best, new ActorAssignment(role, instance, best.NodeId, image, resources, bestPort, cluster));
         return null;
     }
 
@@ -154,7 +167,7 @@ public static class PlacementEngine
         return null;
     }
 
-    private static bool BetterAggregatorNode(NodeCandidate n, NodeCandidate current, string image, Draft draft)
+    private static bool BetterListenerNode(NodeCandidate n, NodeCandidate current, string image, Draft draft)
     {
         var (nc, cc) = (n.Caches(image), current.Caches(image));
         if (nc != cc) return nc;

@@ -1,4 +1,5 @@
 using FlopsBus.Contracts;
+using FlopsBus.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace FlopsBus.Planner;
@@ -15,6 +16,7 @@ public sealed class PlannerOptions
         // The binder appends configured list items to the default ones; a configured allow-list replaces the default.
         if (section.GetSection(nameof(AllowedRegistries)).Get<List<string>>() is { Count: > 0 } allowed)
             options.AllowedRegistries = allowed;
+        options.CheckTrackingImage();
         return options;
     }
 
@@ -29,6 +31,21 @@ public sealed class PlannerOptions
     public TimeSpan NodeGrace { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>How often the planner looks for lost nodes.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
-    /// <summary>The tracking server aggregators log to, passed as FLOPS_TRACKING_URL.</summary>
-    public string? TrackingUrl { get; set; }
+    /// <summary>
+    /// The image of the tracking server deployed once per customer (its observatory) for aggregators to log to;
+    /// empty deploys none, and aggregators get no FLOPS_TRACKING_URL.
+    /// </summary>
+    public string TrackingImage { get; set; } = "127.0.0.1:5000/flops/sample-tracking:1";
+    public ActorResources TrackingResources { get; set; } = new() { CpuMillis = 100, MemoryMb = 128 };
+
+    /// <summary>The planner deploys the tracking image itself, so it answers to the allow-list like any submitted image.</summary>
+    public void CheckTrackingImage()
+    {
+        if (TrackingImage.Length == 0) return;
+        if (!ImageReference.TryParse(TrackingImage, out var reference))
+            throw new InvalidOperationException($"{Section}:{nameof(TrackingImage)} '{TrackingImage}' is not a valid image reference (registry/repository:tag).");
+        if (!AllowedRegistries.Contains(reference.Registry, StringComparer.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"{Section}:{nameof(TrackingImage)} '{TrackingImage}' is from registry '{reference.Registry}', " +
+                $"which is not in {Section}:{nameof(AllowedRegistries)} ({string.Join(", ", AllowedRegistries)}).");
+    }
 }

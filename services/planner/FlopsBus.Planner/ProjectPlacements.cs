@@ -4,16 +4,21 @@ namespace FlopsBus.Planner;
 
 /// <summary>A placement as commands to agents and as the saga learns of it, or why there is none.</summary>
 public sealed record PlacementDecision(IReadOnlyList<DeployActor> Commands, IReadOnlyList<PlacedActor> Actors, string? FailureCode, string? Failure,
-    bool Repeated = false)
+    bool Repeated = false, ObservatoryPlacement? Observatory = null)
 {
     public bool Succeeded => FailureCode is null;
     public static PlacementDecision Fail(string code, string reason) => new([], [], code, reason);
 }
 
+/// <summary>The customer's observatory a project logs to; <see cref="New"/> when this decision placed it.</summary>
+public sealed record ObservatoryPlacement(Guid ObservatoryId, DeployActor Command, PlacedActor Actor, string TrackingUrl, bool New);
+
 /// <summary>
-/// What this planner has placed: each project's DeployActor commands and the capacity and ports they hold.
+/// What this planner has placed: each project's DeployActor commands and the capacity and ports they hold, and
+/// each customer's observatory, placed with the customer's first project and reused by the later ones.
 /// Placement and reservation happen under the node registry's gate, so concurrent submissions never commit
-/// the same capacity twice. A repeated submission or replacement gets the decision it already has.
+/// the same capacity twice, nor give one customer two observatories. A repeated submission or replacement gets
+/// the decision it already has.
 /// </summary>
 public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options)
 {
@@ -21,7 +26,9 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
     private sealed record Placed(DeployActor Command, PlacedActor Actor);
 
     private readonly Dictionary<Guid, Reservation> _reservations = new();
+    /// <summary>Projects' and observatories' actors, by project or observatory id.</summary>
     private readonly Dictionary<Guid, List<Placed>> _projects = new();
+    private readonly Dictionary<string, Guid> _observatories = new(StringComparer.Ordinal);
 
     public PlacementDecision Place(ProjectSubmitted message)
     {
@@ -36,18 +43,66 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         lock (nodes.Gate)
         {
             if (_projects.TryGetValue(message.ProjectId, out var existing))
-                return Decision(existing, repeated: true);
+                return Decision(existing, repeated: true, Observatory(message.CustomerId!, isNew: false));
+
+            ObservatoryPlacement? observatory = null;
+            if (options.TrackingImage.Length > 0)
+            {
+                observatory = Observatory(message.CustomerId!, isNew: false);
+                if (observatory is null)
+                {
+                    var server = PlacementEngine.PlaceTrackingServer(options.TrackingImage, options.TrackingResources, nodes.Live);
+                    if (!server.Succeeded)
+                        return PlacementDecision.Fail(server.FailureCode!, $"Customer '{message.CustomerId}' has no observatory yet: {server.Failure}");
+                    observatory = PlaceObservatory(message.CustomerId!, server.Assignments[0]);
+                }
+            }
 
             var result = PlacementEngine.Place(request, nodes.Live);
             if (!result.Succeeded)
+            {
+                // An observatory placed for a project that cannot be placed would hold capacity for nothing.
+                if (observatory is { New: true }) ReleaseProject(observatory.ObservatoryId);
                 return PlacementDecision.Fail(result.FailureCode!, result.Failure!);
+            }
 
-            var placed = ToCommands(message, result.Assignments);
+            var placed = ToCommands(message, result.Assignments, observatory?.TrackingUrl);
             foreach (var (p, assignment) in placed.Zip(result.Assignments))
                 Reserve(p.Command, assignment.Port);
             _projects[message.ProjectId] = placed;
-            return Decision(placed, repeated: false);
+            return Decision(placed, repeated: false, observatory);
         }
+    }
+
+    /// <summary>The customer's observatory as this planner placed it, if it still holds it.</summary>
+    private ObservatoryPlacement? Observatory(string customerId, bool isNew)
+    {
+        if (!_observatories.TryGetValue(customerId, out var id) || !_projects.TryGetValue(id, out var placed)) return null;
+        var server = placed[0];
+        return new ObservatoryPlacement(id, server.Command, server.Actor, $"http://{server.Actor.Endpoint}", isNew);
+    }
+
+    /// <summary>
+    /// A new observatory: a fresh id each time, so one that failed and was torn down is followed by a new saga
+    /// instance rather than the ended one.
+    /// </summary>
+    private ObservatoryPlacement PlaceObservatory(string customerId, ActorAssignment a)
+    {
+        var id = Guid.NewGuid();
+        var command = new DeployActor
+        {
+            ProjectId = id, ActorId = ActorIdentity.For(id, a.Role, a.Instance), NodeId = a.NodeId, Role = a.Role, Instance = a.Instance,
+            Image = a.Image, Resources = a.Resources, ListenPort = a.Port,
+        };
+        var actor = new PlacedActor
+        {
+            ActorId = command.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId, Image = a.Image,
+            Endpoint = $"{nodes.Find(a.NodeId)!.Node.Address}:{a.Port}",
+        };
+        Reserve(command, a.Port);
+        _projects[id] = [new Placed(command, actor)];
+        _observatories[customerId] = id;
+        return Observatory(customerId, isNew: true)!;
     }
 
     /// <summary>Moves a failed learner to another qualified node (in its cluster, in hierarchical mode), under a new actor id.</summary>
@@ -94,7 +149,11 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
             if (!_reservations.Remove(actorId, out var released)) return;
             nodes.Find(released.NodeId)?.Release(released.Resources, released.Port);
             if (_projects.TryGetValue(released.ProjectId, out var placed) && placed.All(p => !_reservations.ContainsKey(p.Command.ActorId)))
+            {
                 _projects.Remove(released.ProjectId);
+                foreach (var (customer, _) in _observatories.Where(o => o.Value == released.ProjectId).ToList())
+                    _observatories.Remove(customer);
+            }
         }
     }
 
@@ -108,8 +167,8 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         }
     }
 
-    private static PlacementDecision Decision(IReadOnlyList<Placed> placed, bool repeated) =>
-        new(placed.Select(p => p.Command).ToList(), placed.Select(p => p.Actor).ToList(), null, null, repeated);
+    private static PlacementDecision Decision(IReadOnlyList<Placed> placed, bool repeated, ObservatoryPlacement? observatory = null) =>
+        new(placed.Select(p => p.Command).ToList(), placed.Select(p => p.Actor).ToList(), null, null, repeated, observatory);
 
     private void Reserve(DeployActor command, int? port)
     {
@@ -121,7 +180,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
     /// Commands from assignments: each aggregator listens on its port; a learner connects to its aggregator
     /// (its cluster's, in hierarchical mode), a cluster aggregator to the root.
     /// </summary>
-    private List<Placed> ToCommands(ProjectSubmitted message, IReadOnlyList<ActorAssignment> assignments)
+    private List<Placed> ToCommands(ProjectSubmitted message, IReadOnlyList<ActorAssignment> assignments, string? trackingUrl)
     {
         string EndpointOf(ActorAssignment a) => $"{nodes.Find(a.NodeId)!.Node.Address}:{a.Port}";
         var top = assignments.Single(a => a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator);
@@ -155,7 +214,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
                     ActorRoles.ClusterAggregator => assignments.Count(l => l.Role == ActorRoles.Learner && l.Cluster == a.Cluster),
                     _ => message.Learners
                 },
-                TrackingUrl = a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator ? options.TrackingUrl : null,
+                TrackingUrl = a.Role is ActorRoles.Aggregator or ActorRoles.RootAggregator ? trackingUrl : null,
             };
             var actor = new PlacedActor
             {

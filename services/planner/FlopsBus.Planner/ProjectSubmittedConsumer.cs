@@ -35,19 +35,38 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
+        // The customer's tracking server goes out first: the aggregator waits for it before it opens its port.
+        var observatory = decision.Observatory;
+        if (observatory is not null && (observatory.New || decision.Repeated))
+        {
+            await context.Publish(new ProjectPlaced
+            {
+                ProjectId = observatory.ObservatoryId,
+                CustomerId = message.CustomerId!,
+                Actors = [observatory.Actor],
+                TrackingUrl = observatory.TrackingUrl,
+            });
+            await Send(context, observatory.Command);
+        }
         await context.Publish(new ProjectPlaced
         {
             ProjectId = message.ProjectId,
             CustomerId = message.CustomerId!,
             ReadinessTimeout = message.ReadinessTimeout,
-            Actors = decision.Actors
+            Actors = decision.Actors,
+            ObservatoryId = observatory?.ObservatoryId,
+            TrackingUrl = observatory?.TrackingUrl,
         });
         foreach (var command in decision.Commands)
-        {
-            var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(command.NodeId));
-            await agent.Send(command);
-        }
-        logger.LogInformation("Placed project {ProjectId}: {Actors} actors{Repeat}", message.ProjectId, decision.Commands.Count,
-            decision.Repeated ? " (repeated submission, same placement)" : "");
+            await Send(context, command);
+        logger.LogInformation("Placed project {ProjectId}: {Actors} actors{Repeat}{Observatory}", message.ProjectId, decision.Commands.Count,
+            decision.Repeated ? " (repeated submission, same placement)" : "",
+            observatory is { New: true } ? $", and customer {message.CustomerId}'s observatory {observatory.ObservatoryId} on {observatory.Command.NodeId}" : "");
+    }
+
+    private static async Task Send(ConsumeContext context, DeployActor command)
+    {
+        var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(command.NodeId));
+        await agent.Send(command);
     }
 }

@@ -3,6 +3,7 @@
 #   busybox-base  imported from a rootfs holding only the host's static busybox
 #   sample-learner     FROM busybox-base
 #   sample-aggregator  FROM sample-learner (a superset sharing its layers)
+#   sample-tracking    FROM busybox-base (the customer's tracking server)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +13,7 @@ TAG=1
 BASE="$REGISTRY/flops/busybox-base:$TAG"
 LEARNER="$REGISTRY/flops/sample-learner:$TAG"
 AGGREGATOR="$REGISTRY/flops/sample-aggregator:$TAG"
+TRACKING="$REGISTRY/flops/sample-tracking:$TAG"
 export DOCKER_BUILDKIT=0               # BuildKit would try to resolve FROM images remotely
 
 busybox=/bin/busybox
@@ -35,6 +37,7 @@ tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$work/rootfs.tar" .
 "$DOCKER" import --change 'ENV PATH=/bin' "$work/rootfs.tar" "$BASE"
 "$DOCKER" build -q --build-arg BASE="$BASE" -t "$LEARNER" "$HERE/learner"
 "$DOCKER" build -q --build-arg LEARNER="$LEARNER" -t "$AGGREGATOR" "$HERE/aggregator"
-for image in "$BASE" "$LEARNER" "$AGGREGATOR"; do
+"$DOCKER" build -q --build-arg BASE="$BASE" -t "$TRACKING" "$HERE/tracking"
+for image in "$BASE" "$LEARNER" "$AGGREGATOR" "$TRACKING"; do
     "$DOCKER" push -q "$image"
 done

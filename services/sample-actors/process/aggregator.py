@@ -4,8 +4,10 @@
 Same contract as images/aggregator/aggregator.sh: learners connect over TCP, send "JOIN <id>",
 get "WELCOME" and the connection is closed; one thread per connection so a learner that stalls or
 leaves without JOIN blocks nobody. A cluster aggregator (hierarchical mode, FLOPS_AGGREGATOR set)
-also joins the root aggregator above it, as a learner does. FLOPS_MIN_LEARNERS and
-FLOPS_TRACKING_URL are accepted but unused by this sample. Exits 0 on SIGTERM/SIGINT, 1 on bad configuration or a port it can't bind.
+also joins the root aggregator above it, as a learner does. With FLOPS_TRACKING_URL set, it first
+waits for that tracking server to answer (retry with backoff): an aggregator logs its run there from the
+start. FLOPS_MIN_LEARNERS is accepted but unused by this sample. Exits 0 on SIGTERM/SIGINT, 1 on bad
+configuration or a port it can't bind, 4 when the tracking server stays unreachable.
 """
 import json
 import os
@@ -13,6 +15,8 @@ import signal
 import socketserver
 import sys
 import threading
+import time
+import urllib.request
 
 from learner import connect
 
@@ -20,9 +24,24 @@ from learner import connect
 LISTEN_HOST = os.environ.get("FLOPS_LISTEN_HOST", "127.0.0.1")
 
 
-def fail(reason):
+def fail(reason, code=1):
     print("FLOPS-EVENT " + json.dumps({"event": "failed", "reason": reason}, separators=(",", ":")), flush=True)
-    sys.exit(1)
+    sys.exit(code)
+
+
+def wait_for_tracking(url, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=3):
+                break
+        except OSError:
+            if time.monotonic() >= deadline:
+                fail(f"tracking server {url} unreachable after {timeout_s} s", 4)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    print(f"tracking server {url} reachable", flush=True)
 
 
 class Session(socketserver.StreamRequestHandler):
@@ -56,6 +75,9 @@ def main():
     port = os.environ.get("FLOPS_LISTEN_PORT", "")
     if not port.isdigit():
         fail("FLOPS_LISTEN_PORT must be a port number")
+    tracking = os.environ.get("FLOPS_TRACKING_URL", "")
+    if tracking:
+        wait_for_tracking(tracking, int(os.environ.get("FLOPS_TRACKING_TIMEOUT_SECONDS", "120")))
     try:
         server = Server((LISTEN_HOST, int(port)), Session)
     except OSError as e:

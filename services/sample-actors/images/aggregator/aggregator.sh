@@ -1,8 +1,10 @@
 #!/bin/sh
 # Sample FL aggregator (busybox sh). Learners connect over TCP, send "JOIN <id>", get "WELCOME" and
 # the connection is closed. A cluster aggregator (hierarchical mode, FLOPS_AGGREGATOR set) also joins
-# the root aggregator above it, as a learner does. FLOPS_MIN_LEARNERS and FLOPS_TRACKING_URL are
-# accepted but unused by this sample. Keep in step with process/aggregator.py.
+# the root aggregator above it, as a learner does. With FLOPS_TRACKING_URL set, it first waits for that
+# tracking server to answer (retry with backoff, as it may still be starting): an aggregator logs its
+# run there from the start. FLOPS_MIN_LEARNERS is accepted but unused by this sample. Keep in step with
+# process/aggregator.py.
 #
 # busybox nc has no accept loop of its own, but `nc -ll -e PROG` forks PROG per connection with the
 # socket on stdin/stdout; PROG is this script again with "session". Its log line goes to fd 3,
@@ -19,6 +21,22 @@ fi
 
 port=${FLOPS_LISTEN_PORT:-}
 case "$port" in ''|*[!0-9]*) echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"FLOPS_LISTEN_PORT must be a port number\"}"; exit 1 ;; esac
+
+if [ -n "${FLOPS_TRACKING_URL:-}" ]; then
+    trap 'exit 0' TERM INT
+    tracking_timeout_s=${FLOPS_TRACKING_TIMEOUT_SECONDS:-120}
+    deadline=$(($(date +%s) + tracking_timeout_s))
+    delay_ms=200
+    until wget -q -T 3 -O /dev/null "$FLOPS_TRACKING_URL/health" 2>/dev/null; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"tracking server $FLOPS_TRACKING_URL unreachable after $tracking_timeout_s s\"}"
+            exit 4
+        fi
+        usleep $((delay_ms * 1000)) & wait $!
+        delay_ms=$((delay_ms * 2)); [ "$delay_ms" -le 2000 ] || delay_ms=2000
+    done
+    echo "tracking server $FLOPS_TRACKING_URL reachable"
+fi
 
 exec 3>&1
 nc -ll -p "$port" -e "$0" session &
