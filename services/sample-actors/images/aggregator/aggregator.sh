@@ -27,7 +27,10 @@ if [ -n "${FLOPS_TRACKING_URL:-}" ]; then
     tracking_timeout_s=${FLOPS_TRACKING_TIMEOUT_SECONDS:-120}
     deadline=$(($(date +%s) + tracking_timeout_s))
     delay_ms=200
-    until wget -q -T 3 -O /dev/null "$FLOPS_TRACKING_URL/health" 2>/dev/null; do
+    # busybox's static wget crashes resolving names here, so speak HTTP over nc, as the learners do TCP.
+    tracking=${FLOPS_TRACKING_URL#*://}; tracking=${tracking%%/*}
+    until printf 'GET /health HTTP/1.0\r\nHost: %s\r\n\r\n' "$tracking" \
+            | timeout 3 nc "${tracking%:*}" "${tracking##*:}" 2>/dev/null | head -n 1 | grep -q ' 200 '; do
         if [ "$(date +%s)" -ge "$deadline" ]; then
             echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"tracking server $FLOPS_TRACKING_URL unreachable after $tracking_timeout_s s\"}"
             exit 4
