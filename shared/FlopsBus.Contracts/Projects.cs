@@ -70,6 +70,7 @@ public record PlacementFailed
     public required string Reason { get; init; }
 }
 
+/// <summary>A project is ready to train; with an observatory's id, the customer's tracking server runs.</summary>
 public record ProjectReady
 {
     public Guid ProjectId { get; init; }
@@ -88,6 +89,7 @@ public record ActorTiming
     public TimeSpan? Connected { get; init; }
 }
 
+/// <summary>A project (or an observatory) failed; it is torn down, and an observatory is placed anew with the next project.</summary>
 public record ProjectFailed
 {
     public Guid ProjectId { get; init; }

@@ -1,5 +1,7 @@
+using Docker.DotNet.Models;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using MassTransit;
 
 namespace FlopsBus.IntegrationTests;
 
@@ -47,5 +49,60 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         }
         await system.Events.WaitFor<ActorRemoved>(r => r.ProjectId == project.ProjectId, ThreeNodeCluster.Patience, count: 3);
         Assert.Empty(await _cluster.Containers(project.ProjectId, all: true));
+    }
+
+    [Fact]
+    public async Task A_customers_projects_share_one_tracking_server_that_their_aggregators_reach_before_listening()
+    {
+        var system = _cluster.System;
+        var first = _cluster.SampleProject(learners: 1);
+        var second = _cluster.SampleProject(learners: 1);
+        await system.Bus.Publish(first);
+        await WaitForReady(first);
+        await system.Bus.Publish(second);
+        await WaitForReady(second);
+
+        var placed = system.Events.All<ProjectPlaced>();
+        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        Assert.All(placed.Where(p => p.ProjectId == first.ProjectId || p.ProjectId == second.ProjectId),
+            p => Assert.Equal((observatory.ProjectId, observatory.TrackingUrl), (p.ObservatoryId, p.TrackingUrl)));
+        var tracking = Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
+        Assert.Equal((observatory.ProjectId.ToString(), "running"), (tracking.Labels[Labels.Project], tracking.State));
+
+        foreach (var project in new[] { first, second })
+        {
+            var aggregator = Assert.Single(await _cluster.Containers(project.ProjectId), c => c.Labels[Labels.Role] == ActorRoles.Aggregator);
+            var inspected = await _cluster.Docker.Containers.InspectContainerAsync(aggregator.ID);
+            Assert.Contains($"FLOPS_TRACKING_URL={observatory.TrackingUrl}", inspected.Config.Env);
+            var lines = (await Logs(aggregator.ID)).Split('\n');
+            var reached = Array.FindIndex(lines, l => l.Contains($"tracking server {observatory.TrackingUrl} reachable"));
+            var listening = Array.FindIndex(lines, l => l.Contains("listening on"));
+            Assert.True(reached >= 0 && reached < listening, "aggregator output:\n" + string.Join('\n', lines));
+        }
+
+        var status = await system.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress)
+            .GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = observatory.ProjectId });
+        Assert.Equal(ProjectStatuses.Ready, status.Message.Status);
+        Assert.Equal((ActorRoles.TrackingServer, ActorStatuses.Running), (status.Message.Actors.Single().Role, status.Message.Actors.Single().Status));
+    }
+
+    private async Task WaitForReady(ProjectSubmitted project)
+    {
+        try
+        {
+            await _cluster.System.Events.WaitFor<ProjectReady>(r => r.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + _cluster.AgentOutput, e);
+        }
+    }
+
+    private async Task<string> Logs(string containerId)
+    {
+        using var stream = await _cluster.Docker.Containers.GetContainerLogsAsync(containerId, tty: false,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, CancellationToken.None);
+        var (stdout, stderr) = await stream.ReadOutputToEndAsync(CancellationToken.None);
+        return stdout + stderr;
     }
 }

@@ -25,8 +25,9 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await System.InitializeAsync();
-        // Below the ephemeral range (32768 and up) and apart from the agent tests' 30000-32500.
-        var basePort = 27000 + Random.Shared.Next(0, 200) * 10;
+        // Below the ephemeral range (32768 and up) and apart from the agent tests' 30000-32500 and the agent default
+        // 29000-29099; five ports a node leave room for the customer's tracking server beside the aggregators.
+        var basePort = 27000 + Random.Shared.Next(0, 100) * 20;
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
         for (var i = 0; i < addOns.Length; i++)
         {
@@ -38,8 +39,8 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
                 ["Runtime"] = "docker",
                 ["DockerEndpoint"] = TestEnvironment.DockerEndpoint,
                 ["DataDir"] = dataDir.Parent!.FullName,
-                ["PortRangeStart"] = (basePort + i * 3).ToString(),
-                ["PortRangeEnd"] = (basePort + i * 3 + 2).ToString(),
+                ["PortRangeStart"] = (basePort + i * 5).ToString(),
+                ["PortRangeEnd"] = (basePort + i * 5 + 4).ToString(),
                 ["HeartbeatInterval"] = "00:00:01",
             };
             for (var a = 0; a < addOns[i].Length; a++) settings[$"AddOns:{a}"] = addOns[i][a];
@@ -55,17 +56,19 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     };
 
     /// <summary>The containers of this cluster's nodes, optionally of one project only.</summary>
-    public async Task<IList<ContainerListResponse>> Containers(Guid? projectId = null, bool all = false) =>
-        await Docker.Containers.ListContainersAsync(new ContainersListParameters
+    public async Task<IList<ContainerListResponse>> Containers(Guid? projectId = null, bool all = false)
+    {
+        // The engine ANDs label filters, so this cluster's nodes are picked here rather than in the filter.
+        var found = await Docker.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = all,
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
-                ["label"] = projectId is { } id
-                    ? new Dictionary<string, bool> { [$"{Labels.Project}={id}"] = true }
-                    : _agents.ToDictionary(a => $"{Labels.Node}={a.NodeId}", _ => true)
+                ["label"] = new Dictionary<string, bool> { [projectId is { } id ? $"{Labels.Project}={id}" : Labels.Node] = true }
             }
         });
+        return found.Where(c => _agents.Any(a => a.NodeId == c.Labels[Labels.Node])).ToList();
+    }
 
     /// <summary>What the agents printed, for the message of a failing assertion.</summary>
     public string AgentOutput => string.Join('\n', _agents.Select(a => a.Output));
