@@ -11,6 +11,7 @@ public sealed class CliDemoTests
         Assert.True(demo.ExitCode == 0, demo.Error);
         Assert.Contains("Service Name", demo.Out);
         Assert.Contains("1 CONNECTED", demo.Out);
+        Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", demo.Out);
         Assert.Matches(@"project [0-9a-f-]{36} READY in \d+ ms", demo.Out);
     }
 }

@@ -34,6 +34,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("Service Name", status.Out);
         Assert.Contains("0 CONNECTED", status.Out);
         Assert.Contains("READY", status.Out);
+        Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", status.Out);
+        Assert.Contains($"observatory {ready.ObservatoryId}: READY at {ready.TrackingUrl}", status.Out);
 
         var cancelled = await Flops("cancel", ready.ProjectId.ToString(), "--reason", "cli test");
         Assert.Equal(0, cancelled.ExitCode);

@@ -23,6 +23,9 @@ public sealed class EmbeddedSystemTests
         Assert.Equal(
             [(ActorRoles.Aggregator, "node-1", ActorStatuses.Running), (ActorRoles.Learner, "node-2", ActorStatuses.Connected), (ActorRoles.Learner, "node-3", ActorStatuses.Connected)],
             status.Actors.Select(a => (a.Role, a.NodeId!, a.Status)).Order());
+        var observatory = await run.Status(status.ObservatoryId!.Value);
+        Assert.Equal(ProjectStatuses.Ready, observatory.Status);
+        Assert.Equal((ActorRoles.TrackingServer, ActorStatuses.Running), (observatory.Actors.Single().Role, observatory.Actors.Single().Status));
     }
 
     [Fact]
