@@ -19,7 +19,7 @@ public sealed class NodeLostConsumer(NpgsqlDataSource dataSource) : IConsumer<No
         var actors = await connection.QueryAsync<(Guid ProjectId, Guid ActorId)>(new CommandDefinition(
             """
             SELECT d.correlation_id, (a->>'actorId')::uuid
-              FROM project_deployments d, jsonb_array_elements(d.state->'actors') a
+              FROM project_deployments d, json_array_elements(d.state->'actors') a
              WHERE d.current_state IN ('Placing', 'Deploying', 'Ready')
                AND a->>'nodeId' = @nodeId
                AND NOT (a->>'retired')::boolean

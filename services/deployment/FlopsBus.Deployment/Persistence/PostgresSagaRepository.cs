@@ -13,7 +13,7 @@ namespace FlopsBus.Deployment.Persistence;
 /// <summary>
 /// The saga repository on PostgreSQL through Npgsql and Dapper. MassTransit's own Dapper repository speaks
 /// only SQL Server in the 8.x line this project can use, so this one plugs <see cref="ProjectDeploymentStore"/>
-/// into MassTransit's repository pipeline: one transaction per message, committed after the saga ran.
+/// into MassTransit's repository pipeline: per message one read, the saga, then one optimistic write.
 /// </summary>
 public sealed class PostgresSagaRepositoryContextFactory(
     NpgsqlDataSource dataSource,
@@ -25,7 +25,6 @@ public sealed class PostgresSagaRepositoryContextFactory(
     {
         await using var store = await ProjectDeploymentStore.Open(dataSource, context.CancellationToken);
         await next.Send(new PostgresSagaRepositoryContext<T>(store, context, factory));
-        await store.Commit(context.CancellationToken);
     }
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<ProjectDeploymentState> query,
@@ -103,7 +102,12 @@ public static class PostgresSagaRepositoryRegistration
             r.TryAddSingleton(_ =>
             {
                 DeploymentSchema.Migrate(connectionString);
-                return NpgsqlDataSource.Create(connectionString);
+                var source = new NpgsqlDataSourceBuilder(connectionString);
+                // Every message runs the same two statements: prepared once per connection, Postgres parses and
+                // plans them once. Nothing changes a session's state, so a pooled connection needs no reset.
+                if (source.ConnectionStringBuilder.MaxAutoPrepare == 0) source.ConnectionStringBuilder.MaxAutoPrepare = 16;
+                source.ConnectionStringBuilder.NoResetOnClose = true;
+                return source.Build();
             });
             // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.
             r.AddHostedService(sp => new DeploymentSchemaMigration(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -5,42 +5,27 @@ using Npgsql;
 namespace FlopsBus.Deployment.Persistence;
 
 /// <summary>
-/// Saga instances in PostgreSQL for one unit of work (one connection, one transaction). Updates are
-/// optimistic: each names the version it read, and losing the race raises <see cref="ProjectDeploymentConcurrencyException"/>
-/// so the message is retried against the newer state.
+/// Saga instances in PostgreSQL for one message: a read, then one write. The write is a single statement, so it
+/// needs no transaction around it: an update names the version it read, and losing the race (or an insert losing
+/// to a concurrent one) raises <see cref="ProjectDeploymentConcurrencyException"/> so the message is retried
+/// against the newer state.
 /// </summary>
 public sealed class ProjectDeploymentStore : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _transaction;
 
-    private ProjectDeploymentStore(NpgsqlConnection connection, NpgsqlTransaction transaction)
-    {
-        _connection = connection;
-        _transaction = transaction;
-    }
+    private ProjectDeploymentStore(NpgsqlConnection connection) => _connection = connection;
 
-    public static async Task<ProjectDeploymentStore> Open(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return new ProjectDeploymentStore(connection, await connection.BeginTransactionAsync(cancellationToken));
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<ProjectDeploymentStore> Open(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        new(await dataSource.OpenConnectionAsync(cancellationToken));
 
     public async Task<ProjectDeploymentState?> Load(Guid correlationId, CancellationToken cancellationToken)
     {
         var row = await _connection.QuerySingleOrDefaultAsync<(string State, int Version)?>(new CommandDefinition(
             "SELECT state::text AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
-            new { correlationId }, _transaction, cancellationToken: cancellationToken));
+            new { correlationId }, cancellationToken: cancellationToken));
         if (row is not { } found) return null;
         var state = Read(found.State);
         state.Version = found.Version;
@@ -58,9 +43,9 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
             await _connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
-                VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::jsonb, @NextDeadline)
+                VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
                 """,
-                Parameters(instance), _transaction, cancellationToken: cancellationToken));
+                Parameters(instance), cancellationToken: cancellationToken));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -77,12 +62,12 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         var updated = await _connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE project_deployments
-               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::jsonb,
+               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
                    next_deadline = @NextDeadline, updated_at = now()
              WHERE correlation_id = @CorrelationId AND version = @Read
             """,
             parameters,
-            _transaction, cancellationToken: cancellationToken));
+            cancellationToken: cancellationToken));
         if (updated == 0)
             throw new ProjectDeploymentConcurrencyException(instance.CorrelationId, $"changed since version {read} was read");
     }
@@ -90,9 +75,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     public Task Delete(ProjectDeploymentState instance, CancellationToken cancellationToken) =>
         _connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM project_deployments WHERE correlation_id = @correlationId",
-            new { correlationId = instance.CorrelationId }, _transaction, cancellationToken: cancellationToken));
-
-    public Task Commit(CancellationToken cancellationToken) => _transaction.CommitAsync(cancellationToken);
+            new { correlationId = instance.CorrelationId }, cancellationToken: cancellationToken));
 
     private static DynamicParameters Parameters(ProjectDeploymentState instance)
     {
@@ -106,11 +89,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         return parameters;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _transaction.DisposeAsync();
-        await _connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
 
 public sealed class ProjectDeploymentConcurrencyException(Guid projectId, string what, Exception? inner = null)
