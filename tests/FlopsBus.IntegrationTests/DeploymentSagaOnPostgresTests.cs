@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FlopsBus.Contracts;
 using FlopsBus.Deployment.Persistence;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -61,7 +62,7 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     }
 
     private static int ActorsWith(JsonElement document, string fact) =>
-        document.GetProperty("actors").EnumerateArray().Count(a => a.GetProperty(fact).ValueKind != JsonValueKind.Null);
+        document.GetProperty("actors").EnumerateArray().Count(a => a.TryGetProperty(fact, out var value) && value.ValueKind != JsonValueKind.Null);
 
     [Fact]
     public async Task Events_of_one_project_consumed_concurrently_all_take_effect()
@@ -87,6 +88,15 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         Assert.Equal(10, ActorsWith(document, "dataFetchedAt"));
         Assert.Equal(10, ActorsWith(document, "connectedAt"));
         Assert.True(version >= messages.Count, $"every message is one committed update: version {version} for {messages.Count} messages");
+
+        // The timeline, kept apart from the document: every message once, in the order folded in, READY last.
+        var status = await _system.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress)
+            .GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = _projectId });
+        var timeline = status.Message.Timeline;
+        Assert.Equal(messages.Count + 1, timeline.Count);
+        Assert.Equal((11, 10, 10, "ready"), (timeline.Count(e => e.Event == "started"), timeline.Count(e => e.Event == "data-fetched"),
+            timeline.Count(e => e.Event == "connected"), timeline[^1].Event));
+        Assert.Equal(timeline.OrderBy(e => e.At).Select(e => e.At), timeline.Select(e => e.At));
     }
 
     [Fact]

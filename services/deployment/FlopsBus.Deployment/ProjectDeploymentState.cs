@@ -25,7 +25,15 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     public List<ActorProgress> Actors { get; set; } = [];
     /// <summary>Learners re-placed so far; the failure policy allows one.</summary>
     public int Replacements { get; set; }
+    /// <summary>
+    /// Every event folded in, oldest first. A store may keep it apart from the document and append to it: then
+    /// it holds the first <see cref="TimelineStored"/> entries as read (for a status request) and those added since.
+    /// </summary>
+    [JsonIgnore]
     public List<ProjectEvent> Timeline { get; set; } = [];
+
+    [JsonIgnore]
+    public int TimelineStored { get; set; }
 
     public void Log(string name, Guid? actorId = null, string? detail = null) =>
         Timeline.Add(new ProjectEvent { At = DateTimeOffset.UtcNow, Event = name, ActorId = actorId, Detail = detail });

@@ -1,3 +1,4 @@
+using FlopsBus.Contracts;
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Context;
@@ -74,7 +75,8 @@ public sealed class PostgresSagaRepositoryContext<TMessage> :
 
     public async Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Load(Guid correlationId)
     {
-        var instance = await store.Load(correlationId, CancellationToken);
+        // Only a status request shows the timeline; every other message only appends to it.
+        var instance = await store.Load(correlationId, withTimeline: typeof(TMessage) == typeof(GetProjectStatus), CancellationToken);
         return instance is null ? null! : await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Load);
     }
 
@@ -89,7 +91,7 @@ public sealed class PostgresLoadSagaRepositoryContext(ProjectDeploymentStore sto
     BasePipeContext(cancellationToken),
     LoadSagaRepositoryContext<ProjectDeploymentState>
 {
-    public Task<ProjectDeploymentState> Load(Guid correlationId) => store.Load(correlationId, CancellationToken)!;
+    public Task<ProjectDeploymentState> Load(Guid correlationId) => store.Load(correlationId, withTimeline: true, CancellationToken)!;
 }
 
 public static class PostgresSagaRepositoryRegistration
@@ -104,9 +106,11 @@ public static class PostgresSagaRepositoryRegistration
                 DeploymentSchema.Migrate(connectionString);
                 var source = new NpgsqlDataSourceBuilder(connectionString);
                 // Every message runs the same two statements: prepared once per connection, Postgres parses and
-                // plans them once. Nothing changes a session's state, so a pooled connection needs no reset.
-                if (source.ConnectionStringBuilder.MaxAutoPrepare == 0) source.ConnectionStringBuilder.MaxAutoPrepare = 16;
-                source.ConnectionStringBuilder.NoResetOnClose = true;
+                // plans them once (a plan made while the table was small is made again after autovacuum analyzes
+                // it). Nothing changes a session's state, so a pooled connection needs no reset.
+                var settings = source.ConnectionStringBuilder;
+                if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 16;
+                settings.NoResetOnClose = true;
                 return source.Build();
             });
             // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.

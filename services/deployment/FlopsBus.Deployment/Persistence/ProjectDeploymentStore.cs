@@ -1,18 +1,20 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using FlopsBus.Contracts;
 using Dapper;
 using Npgsql;
 
 namespace FlopsBus.Deployment.Persistence;
 
 /// <summary>
-/// Saga instances in PostgreSQL for one message: a read, then one write. The write is a single statement, so it
-/// needs no transaction around it: an update names the version it read, and losing the race (or an insert losing
+/// Saga instances in PostgreSQL for one message: a read, then one write. The write is a single statement (the
+/// document and the timeline's new entries), so it needs no transaction around it: an update names the version it read, and losing the race (or an insert losing
 /// to a concurrent one) raises <see cref="ProjectDeploymentConcurrencyException"/> so the message is retried
 /// against the newer state.
 /// </summary>
 public sealed class ProjectDeploymentStore : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly NpgsqlConnection _connection;
 
@@ -21,7 +23,8 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     public static async Task<ProjectDeploymentStore> Open(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         new(await dataSource.OpenConnectionAsync(cancellationToken));
 
-    public async Task<ProjectDeploymentState?> Load(Guid correlationId, CancellationToken cancellationToken)
+    /// <summary>The saga instance; its timeline only when asked for (a status request), as events only append to it.</summary>
+    public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
     {
         var row = await _connection.QuerySingleOrDefaultAsync<(string State, int Version)?>(new CommandDefinition(
             "SELECT state::text AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
@@ -29,6 +32,13 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         if (row is not { } found) return null;
         var state = Read(found.State);
         state.Version = found.Version;
+        if (withTimeline)
+        {
+            state.Timeline = (await _connection.QueryAsync<ProjectEvent>(new CommandDefinition(
+                "SELECT at AS At, event AS Event, actor_id AS ActorId, detail AS Detail FROM project_events WHERE correlation_id = @correlationId ORDER BY id",
+                new { correlationId }, cancellationToken: cancellationToken))).AsList();
+            state.TimelineStored = state.Timeline.Count;
+        }
         return state;
     }
 
@@ -42,8 +52,14 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         {
             await _connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
-                VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
+                WITH created AS (
+                    INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
+                    VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
+                    RETURNING correlation_id)
+                INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
+                SELECT c.correlation_id, e.at, e.event, e.actor_id, e.detail
+                  FROM created c, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
+                 ORDER BY e.n
                 """,
                 Parameters(instance), cancellationToken: cancellationToken));
         }
@@ -51,30 +67,43 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         {
             throw new ProjectDeploymentConcurrencyException(instance.CorrelationId, "was created by a concurrent message", e);
         }
+        instance.TimelineStored = instance.Timeline.Count;
     }
 
+    /// <summary>The new document and the timeline's new entries in one statement: both take effect, or, when the version moved on, neither.</summary>
     public async Task Update(ProjectDeploymentState instance, CancellationToken cancellationToken)
     {
         var read = instance.Version;
         instance.Version = read + 1;
         var parameters = Parameters(instance);
         parameters.Add("Read", read);
-        var updated = await _connection.ExecuteAsync(new CommandDefinition(
+        var updated = await _connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """
-            UPDATE project_deployments
-               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
-                   next_deadline = @NextDeadline, updated_at = now()
-             WHERE correlation_id = @CorrelationId AND version = @Read
+            WITH updated AS (
+                UPDATE project_deployments
+                   SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
+                       next_deadline = @NextDeadline, updated_at = now()
+                 WHERE correlation_id = @CorrelationId AND version = @Read
+                RETURNING correlation_id),
+            logged AS (
+                INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
+                SELECT u.correlation_id, e.at, e.event, e.actor_id, e.detail
+                  FROM updated u, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
+                 ORDER BY e.n)
+            SELECT count(*) FROM updated
             """,
-            parameters,
-            cancellationToken: cancellationToken));
+            parameters, cancellationToken: cancellationToken));
         if (updated == 0)
             throw new ProjectDeploymentConcurrencyException(instance.CorrelationId, $"changed since version {read} was read");
+        instance.TimelineStored = instance.Timeline.Count;
     }
 
     public Task Delete(ProjectDeploymentState instance, CancellationToken cancellationToken) =>
         _connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM project_deployments WHERE correlation_id = @correlationId",
+            """
+            WITH events AS (DELETE FROM project_events WHERE correlation_id = @correlationId)
+            DELETE FROM project_deployments WHERE correlation_id = @correlationId
+            """,
             new { correlationId = instance.CorrelationId }, cancellationToken: cancellationToken));
 
     private static DynamicParameters Parameters(ProjectDeploymentState instance)
@@ -86,6 +115,11 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         parameters.Add("Version", instance.Version);
         parameters.Add("State", JsonSerializer.Serialize(instance, Json));
         parameters.Add("NextDeadline", instance.NextDeadline);
+        var added = instance.Timeline.Skip(instance.TimelineStored).ToList();
+        parameters.Add("Ats", added.Select(e => e.At).ToArray());
+        parameters.Add("Events", added.Select(e => e.Event).ToArray());
+        parameters.Add("ActorIds", added.Select(e => e.ActorId).ToArray());
+        parameters.Add("Details", added.Select(e => e.Detail).ToArray());
         return parameters;
     }
 
