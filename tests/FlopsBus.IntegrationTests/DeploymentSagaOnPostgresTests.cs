@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FlopsBus.Contracts;
+using FlopsBus.Deployment;
 using FlopsBus.Deployment.Persistence;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,6 +98,28 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         Assert.Equal((11, 10, 10, "ready"), (timeline.Count(e => e.Event == "started"), timeline.Count(e => e.Event == "data-fetched"),
             timeline.Count(e => e.Event == "connected"), timeline[^1].Event));
         Assert.Equal(timeline.OrderBy(e => e.At).Select(e => e.At), timeline.Select(e => e.At));
+    }
+
+    [Fact]
+    public async Task A_document_changed_by_another_saga_host_fails_the_stale_write_and_the_retry_reads_the_database()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
+        using SagaDocumentCache hostA = new(16), hostB = new(16);
+        await using (var a = await ProjectDeploymentStore.Open(dataSource, hostA, CancellationToken.None))
+            await a.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" }, CancellationToken.None);
+        await using (var b = await ProjectDeploymentStore.Open(dataSource, hostB, CancellationToken.None))
+        {
+            var read = (await b.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+            read.Reason = "changed on host B";
+            await b.Update(read, CancellationToken.None);
+        }
+
+        await using var store = await ProjectDeploymentStore.Open(dataSource, hostA, CancellationToken.None);
+        var stale = (await store.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        Assert.Equal((1, null), (stale.Version, stale.Reason));
+        await Assert.ThrowsAsync<ProjectDeploymentConcurrencyException>(() => store.Update(stale, CancellationToken.None));
+        var fresh = (await store.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        Assert.Equal((2, "changed on host B"), (fresh.Version, fresh.Reason));
     }
 
     [Fact]

@@ -18,13 +18,14 @@ namespace FlopsBus.Deployment.Persistence;
 /// </summary>
 public sealed class PostgresSagaRepositoryContextFactory(
     NpgsqlDataSource dataSource,
+    SagaDocumentCache cache,
     ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory) :
     ISagaRepositoryContextFactory<ProjectDeploymentState>,
     ILoadSagaRepositoryContextFactory<ProjectDeploymentState>
 {
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<ProjectDeploymentState, T>> next) where T : class
     {
-        await using var store = await ProjectDeploymentStore.Open(dataSource, context.CancellationToken);
+        await using var store = await ProjectDeploymentStore.Open(dataSource, cache, context.CancellationToken);
         await next.Send(new PostgresSagaRepositoryContext<T>(store, context, factory));
     }
 
@@ -35,7 +36,7 @@ public sealed class PostgresSagaRepositoryContextFactory(
     public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<ProjectDeploymentState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
         where T : class
     {
-        await using var store = await ProjectDeploymentStore.Open(dataSource, cancellationToken);
+        await using var store = await ProjectDeploymentStore.Open(dataSource, cache, cancellationToken);
         return await asyncMethod(new PostgresLoadSagaRepositoryContext(store, cancellationToken));
     }
 
@@ -115,6 +116,7 @@ public static class PostgresSagaRepositoryRegistration
             });
             // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.
             r.AddHostedService(sp => new DeploymentSchemaMigration(sp.GetRequiredService<NpgsqlDataSource>()));
+            r.TryAddSingleton(_ => new SagaDocumentCache(SagaDocumentCache.DefaultCapacity));
             r.AddHostedService<DeadlineWatcher>();
             r.TryAddSingleton<ActorStatusGauge>();
             r.AddHostedService(sp => sp.GetRequiredService<ActorStatusGauge>());

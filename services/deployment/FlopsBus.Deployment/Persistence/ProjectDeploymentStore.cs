@@ -17,15 +17,29 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly NpgsqlConnection _connection;
+    private readonly SagaDocumentCache _cache;
 
-    private ProjectDeploymentStore(NpgsqlConnection connection) => _connection = connection;
+    private ProjectDeploymentStore(NpgsqlConnection connection, SagaDocumentCache cache)
+    {
+        _connection = connection;
+        _cache = cache;
+    }
 
-    public static async Task<ProjectDeploymentStore> Open(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
-        new(await dataSource.OpenConnectionAsync(cancellationToken));
+    public static async Task<ProjectDeploymentStore> Open(NpgsqlDataSource dataSource, SagaDocumentCache cache, CancellationToken cancellationToken) =>
+        new(await dataSource.OpenConnectionAsync(cancellationToken), cache);
 
-    /// <summary>The saga instance; its timeline only when asked for (a status request), as events only append to it.</summary>
+    /// <summary>
+    /// The saga instance, from this process's last write of it when there is one (see <see cref="SagaDocumentCache"/>);
+    /// a status request reads the database, and the timeline with it, as events only append to it.
+    /// </summary>
     public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
     {
+        if (!withTimeline && _cache.TryGet(correlationId, out var cached, out var cachedVersion))
+        {
+            var known = Read(cached);
+            known.Version = cachedVersion;
+            return known;
+        }
         var row = await _connection.QuerySingleOrDefaultAsync<(string State, int Version)?>(new CommandDefinition(
             "SELECT state::text AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
             new { correlationId }, cancellationToken: cancellationToken));
@@ -48,6 +62,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     public async Task Insert(ProjectDeploymentState instance, CancellationToken cancellationToken)
     {
         instance.Version = 1;
+        var (parameters, document) = Parameters(instance);
         try
         {
             await _connection.ExecuteAsync(new CommandDefinition(
@@ -61,13 +76,14 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
                   FROM created c, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
                  ORDER BY e.n
                 """,
-                Parameters(instance), cancellationToken: cancellationToken));
+                parameters, cancellationToken: cancellationToken));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
+            _cache.Forget(instance.CorrelationId);
             throw new ProjectDeploymentConcurrencyException(instance.CorrelationId, "was created by a concurrent message", e);
         }
-        instance.TimelineStored = instance.Timeline.Count;
+        Written(instance, document);
     }
 
     /// <summary>The new document and the timeline's new entries in one statement: both take effect, or, when the version moved on, neither.</summary>
@@ -75,7 +91,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     {
         var read = instance.Version;
         instance.Version = read + 1;
-        var parameters = Parameters(instance);
+        var (parameters, document) = Parameters(instance);
         parameters.Add("Read", read);
         var updated = await _connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """
@@ -94,33 +110,46 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
             """,
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
+        {
+            _cache.Forget(instance.CorrelationId);
             throw new ProjectDeploymentConcurrencyException(instance.CorrelationId, $"changed since version {read} was read");
-        instance.TimelineStored = instance.Timeline.Count;
+        }
+        Written(instance, document);
     }
 
-    public Task Delete(ProjectDeploymentState instance, CancellationToken cancellationToken) =>
-        _connection.ExecuteAsync(new CommandDefinition(
+    private void Written(ProjectDeploymentState instance, string document)
+    {
+        instance.TimelineStored = instance.Timeline.Count;
+        _cache.Written(instance.CorrelationId, document, instance.Version);
+    }
+
+    public Task Delete(ProjectDeploymentState instance, CancellationToken cancellationToken)
+    {
+        _cache.Forget(instance.CorrelationId);
+        return _connection.ExecuteAsync(new CommandDefinition(
             """
             WITH events AS (DELETE FROM project_events WHERE correlation_id = @correlationId)
             DELETE FROM project_deployments WHERE correlation_id = @correlationId
             """,
             new { correlationId = instance.CorrelationId }, cancellationToken: cancellationToken));
+    }
 
-    private static DynamicParameters Parameters(ProjectDeploymentState instance)
+    private static (DynamicParameters Parameters, string Document) Parameters(ProjectDeploymentState instance)
     {
+        var document = JsonSerializer.Serialize(instance, Json);
         var parameters = new DynamicParameters();
         parameters.Add("CorrelationId", instance.CorrelationId);
         parameters.Add("CurrentState", instance.CurrentState);
         parameters.Add("CustomerId", instance.CustomerId);
         parameters.Add("Version", instance.Version);
-        parameters.Add("State", JsonSerializer.Serialize(instance, Json));
+        parameters.Add("State", document);
         parameters.Add("NextDeadline", instance.NextDeadline);
         var added = instance.Timeline.Skip(instance.TimelineStored).ToList();
         parameters.Add("Ats", added.Select(e => e.At).ToArray());
         parameters.Add("Events", added.Select(e => e.Event).ToArray());
         parameters.Add("ActorIds", added.Select(e => e.ActorId).ToArray());
         parameters.Add("Details", added.Select(e => e.Detail).ToArray());
-        return parameters;
+        return (parameters, document);
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
