@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the sample actor images without Docker Hub and pushes them to the local registry:
-#   busybox-base  imported from a rootfs holding only the host's static busybox
+#   busybox-base  imported from a rootfs holding only the host's static busybox and base/listen.sh
 #   sample-learner     FROM busybox-base
 #   sample-aggregator  FROM sample-learner (a superset sharing its layers)
 #   sample-tracking    FROM busybox-base (the customer's tracking server)
@@ -30,6 +30,7 @@ cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
     [[ $applet == busybox ]] || ln -s busybox "$root/bin/$applet"
 done
+cp "$HERE/base/listen.sh" "$root/actor/listen.sh"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$work/rootfs.tar" .

@@ -42,30 +42,16 @@ if [ -n "${FLOPS_TRACKING_URL:-}" ]; then
 fi
 
 exec 3>&1
-nc -ll -p "$port" -e "$0" session &
-nc_pid=$!
-# As PID 1 the shell ignores signals it has no trap for, and runs traps only between commands:
-# hence `wait` rather than a foreground nc.
-trap 'kill $nc_pid 2>/dev/null; exit 0' TERM INT
-
-# Announce only once the port is bound (nc binds all interfaces; busybox nc can't pick one).
-i=0
-until netstat -ltn 2>/dev/null | grep -q "[:.]$port "; do
-    kill -0 "$nc_pid" 2>/dev/null && [ $i -lt 50 ] || break
-    i=$((i + 1)); usleep 100000
-done
-if ! kill -0 "$nc_pid" 2>/dev/null; then
-    echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"cannot listen on port $port\"}"
-    exit 1
-fi
+. /actor/listen.sh
+listen nc -ll -p "$port" -e "$0" session
 echo "aggregator ${FLOPS_ACTOR_ID:-} listening on $port"
 if [ -n "${FLOPS_AGGREGATOR:-}" ]; then
     . /actor/connect.sh
     # A cluster aggregator that cannot reach its root takes the whole actor down, like a learner would.
-    fail() { event "{\"event\":\"failed\",\"reason\":\"$(json_str "$2")\"}"; kill $nc_pid 2>/dev/null; exit "$1"; }
+    fail() { event "{\"event\":\"failed\",\"reason\":\"$(json_str "$2")\"}"; kill $listener_pid 2>/dev/null; exit "$1"; }
     timeout_s=${FLOPS_CONNECT_TIMEOUT_SECONDS:-120}
     connect_upstream "$FLOPS_AGGREGATOR" &
 fi
-wait $nc_pid
+wait $listener_pid
 echo "FLOPS-EVENT {\"event\":\"failed\",\"reason\":\"listener on port $port stopped\"}"
 exit 1
