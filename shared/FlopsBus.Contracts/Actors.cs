@@ -9,6 +9,8 @@ public record DeployActor
     public required string Role { get; init; }
     public int Instance { get; init; }
     public required string Image { get; init; }
+    /// <summary>Whose actor it is; the node reports it back with the actor (see <see cref="HostedActor"/>).</summary>
+    public string? CustomerId { get; init; }
     public ActorResources Resources { get; init; } = new();
     /// <summary>Aggregators: the port to listen on (host network, so ports are allocated per node).</summary>
     public int? ListenPort { get; init; }

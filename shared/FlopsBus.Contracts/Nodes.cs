@@ -16,8 +16,23 @@ public record NodeSnapshot
     public int PortRangeEnd { get; init; }
     /// <summary>Ports this node's actors listen on now, so a planner that restarted does not hand them out again.</summary>
     public IReadOnlyList<int> PortsInUse { get; init; } = [];
+    /// <summary>The actors this node runs now, so a planner that restarted finds what outlives projects (observatories).</summary>
+    public IReadOnlyList<HostedActor> Actors { get; init; } = [];
     /// <summary>How often the agent heartbeats; the planner declares the node lost after a few missed ones.</summary>
     public TimeSpan HeartbeatInterval { get; init; }
+}
+
+/// <summary>One actor a node runs, as its agent was told to run it.</summary>
+public record HostedActor
+{
+    public Guid ProjectId { get; init; }
+    public Guid ActorId { get; init; }
+    public required string Role { get; init; }
+    public int Instance { get; init; }
+    public string? CustomerId { get; init; }
+    public required string Image { get; init; }
+    public ActorResources Resources { get; init; } = new();
+    public int? ListenPort { get; init; }
 }
 
 public record NodeRegistered

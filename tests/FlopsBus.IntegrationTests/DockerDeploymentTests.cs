@@ -86,6 +86,28 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         Assert.Equal((ActorRoles.TrackingServer, ActorStatuses.Running), (status.Message.Actors.Single().Role, status.Message.Actors.Single().Status));
     }
 
+    [Fact]
+    public async Task A_restarted_planner_takes_back_the_customers_tracking_server_from_what_the_nodes_report()
+    {
+        var system = _cluster.System;
+        var first = _cluster.SampleProject(learners: 1);
+        await system.Bus.Publish(first);
+        await WaitForReady(first);
+        var observatoryId = system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == first.ProjectId).ObservatoryId;
+
+        await system.Stop();
+        await system.Start();
+        await system.WaitForNodes(3, ThreeNodeCluster.Patience);
+        var second = _cluster.SampleProject(learners: 1);
+        await system.Bus.Publish(second);
+        await WaitForReady(second);
+
+        var placed = system.Events.All<ProjectPlaced>();
+        Assert.Equal(observatoryId, placed.Single(p => p.ProjectId == second.ProjectId).ObservatoryId);
+        Assert.DoesNotContain(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
+    }
+
     private async Task WaitForReady(ProjectSubmitted project)
     {
         try

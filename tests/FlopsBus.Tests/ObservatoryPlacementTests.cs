@@ -116,6 +116,27 @@ public class ObservatoryPlacementTests
     }
 
     [Fact]
+    public void A_restarted_planner_takes_back_the_tracking_server_a_node_reports_for_the_customer()
+    {
+        var (nodes, placements) = Planner();
+        var observatoryId = Guid.NewGuid();
+        var running = new HostedActor
+        {
+            ProjectId = observatoryId, ActorId = Guid.NewGuid(), Role = ActorRoles.TrackingServer, CustomerId = "acme", Image = TrackingImage,
+            Resources = new ActorResources { CpuMillis = 100, MemoryMb = 128 }, ListenPort = 41000,
+        };
+        nodes.Observe(Node("plain", learner: false) with { Actors = [running], PortsInUse = [41000] });
+
+        var acme = placements.Place(Project("acme"));
+        var globex = placements.Place(Project("globex"));
+
+        Assert.Equal((observatoryId, false, "http://10.0.0.5:41000"), (acme.Observatory!.ObservatoryId, acme.Observatory.New, acme.Observatory.TrackingUrl));
+        Assert.Equal(running.ActorId, acme.Observatory.Command.ActorId);
+        Assert.True(globex.Observatory!.New);
+        Assert.Equal(observatoryId, placements.Place(Project("acme")).Observatory!.ObservatoryId);
+    }
+
+    [Fact]
     public void Without_a_tracking_image_no_observatory_is_placed()
     {
         var (_, placements) = Planner(trackingImage: "");

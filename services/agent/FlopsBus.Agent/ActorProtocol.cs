@@ -57,6 +57,8 @@ public static class ActorProtocol
             [Labels.Instance] = command.Instance.ToString(CultureInfo.InvariantCulture),
             [Labels.Node] = nodeId,
         };
+        if (command.CustomerId is { } customer)
+            labels[Labels.Customer] = customer;
         return new ActorLaunch(command, ContainerName(command.ActorId), image, env, labels, dataDir);
     }
 
@@ -78,6 +80,7 @@ public static class ActorProtocol
             ActorId = actorId,
             NodeId = node,
             Role = role,
+            CustomerId = labels.GetValueOrDefault(Labels.Customer),
             Instance = labels.TryGetValue(Labels.Instance, out var instance) && int.TryParse(instance, CultureInfo.InvariantCulture, out var i) ? i : 0,
             Image = image,
             Resources = resources,
@@ -98,4 +101,5 @@ public static class Labels
     public const string Role = "flops.role";
     public const string Instance = "flops.instance";
     public const string Node = "flops.node";
+    public const string Customer = "flops.customer";
 }

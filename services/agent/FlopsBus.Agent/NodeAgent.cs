@@ -302,7 +302,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
 
     private SemaphoreSlim Gate(Guid actorId) => _actorLocks.GetOrAdd(actorId, _ => new SemaphoreSlim(1, 1));
 
-    /// <summary>What this node tells the planner: capacity, what is left of it, and what images it holds.</summary>
+    /// <summary>What this node tells the planner: capacity, what is left of it, what images it holds and what it runs.</summary>
     public async Task<NodeSnapshot> Snapshot(CancellationToken cancellationToken)
     {
         var held = _actors.Values.Select(a => a.Command.Resources).ToList();
@@ -323,6 +323,11 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             PortRangeEnd = options.PortRangeEnd,
             HeartbeatInterval = options.HeartbeatInterval,
             PortsInUse = _actors.Values.Where(a => a.Command.ListenPort is not null).Select(a => a.Command.ListenPort!.Value).ToList(),
+            Actors = _actors.Values.Select(a => a.Command).Select(c => new HostedActor
+            {
+                ProjectId = c.ProjectId, ActorId = c.ActorId, Role = c.Role, Instance = c.Instance, CustomerId = c.CustomerId,
+                Image = c.Image, Resources = c.Resources, ListenPort = c.ListenPort,
+            }).ToList(),
         };
     }
 

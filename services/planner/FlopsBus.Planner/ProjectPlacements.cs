@@ -48,7 +48,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
             ObservatoryPlacement? observatory = null;
             if (options.TrackingImage.Length > 0)
             {
-                observatory = Observatory(message.CustomerId!, isNew: false);
+                observatory = Observatory(message.CustomerId!, isNew: false) ?? AdoptObservatory(message.CustomerId!);
                 if (observatory is null)
                 {
                     var server = PlacementEngine.PlaceTrackingServer(options.TrackingImage, options.TrackingResources, nodes.Live);
@@ -83,6 +83,35 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
     }
 
     /// <summary>
+    /// The customer's tracking server as a live node reports it running, when this planner has no record of it: it
+    /// outlives projects, so it outlives a restart of the planner too. Taken back as it is, capacity and port included.
+    /// </summary>
+    private ObservatoryPlacement? AdoptObservatory(string customerId)
+    {
+        foreach (var node in nodes.Live)
+        foreach (var hosted in node.Node.Actors)
+        {
+            if (hosted.Role != ActorRoles.TrackingServer || hosted.CustomerId != customerId || hosted.ListenPort is null || _projects.ContainsKey(hosted.ProjectId))
+                continue;
+            var command = new DeployActor
+            {
+                ProjectId = hosted.ProjectId, ActorId = hosted.ActorId, NodeId = node.NodeId, Role = hosted.Role, Instance = hosted.Instance,
+                Image = hosted.Image, CustomerId = customerId, Resources = hosted.Resources, ListenPort = hosted.ListenPort,
+            };
+            var actor = new PlacedActor
+            {
+                ActorId = hosted.ActorId, Role = hosted.Role, Instance = hosted.Instance, NodeId = node.NodeId, Image = hosted.Image,
+                Endpoint = $"{node.Node.Address}:{hosted.ListenPort}",
+            };
+            Reserve(command, hosted.ListenPort);
+            _projects[hosted.ProjectId] = [new Placed(command, actor)];
+            _observatories[customerId] = hosted.ProjectId;
+            return Observatory(customerId, isNew: false);
+        }
+        return null;
+    }
+
+    /// <summary>
     /// A new observatory: a fresh id each time, so one that failed and was torn down is followed by a new saga
     /// instance rather than the ended one.
     /// </summary>
@@ -92,7 +121,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         var command = new DeployActor
         {
             ProjectId = id, ActorId = ActorIdentity.For(id, a.Role, a.Instance), NodeId = a.NodeId, Role = a.Role, Instance = a.Instance,
-            Image = a.Image, Resources = a.Resources, ListenPort = a.Port,
+            Image = a.Image, CustomerId = customerId, Resources = a.Resources, ListenPort = a.Port,
         };
         var actor = new PlacedActor
         {
@@ -204,6 +233,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
                 Role = a.Role,
                 Instance = a.Instance,
                 Image = a.Image,
+                CustomerId = message.CustomerId,
                 Resources = a.Resources,
                 ListenPort = a.Port,
                 AggregatorEndpoint = connectsTo,

@@ -10,7 +10,7 @@ public class ActorProtocolTests
 
     private static DeployActor Command(string role) => new()
     {
-        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = "node-2", Role = role, Instance = 3,
+        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = "node-2", Role = role, Instance = 3, CustomerId = "acme",
         Image = "127.0.0.1:5000/flops/sample-learner:1", Resources = Resources,
         ListenPort = role == ActorRoles.Aggregator ? 41007 : null,
         AggregatorEndpoint = role == ActorRoles.Aggregator ? null : "127.0.0.1:41007",
