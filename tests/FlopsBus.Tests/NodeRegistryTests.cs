@@ -48,6 +48,33 @@ public class NodeRegistryTests
     }
 
     [Fact]
+    public void Actors_a_node_reports_running_count_against_its_capacity_once_whoever_placed_them()
+    {
+        var (nodes, placements) = Planner();
+        HostedActor Running(Guid actorId, int cpu) => new()
+        {
+            ActorId = actorId, Role = ActorRoles.Learner, Image = "r/l:1", Resources = new ActorResources { CpuMillis = cpu, MemoryMb = cpu },
+        };
+        var placedBefore = Running(Guid.NewGuid(), 300);
+        int Free() => nodes.View().Single(v => v.Node.NodeId == "learner").Free.CpuMillis;
+
+        nodes.Observe(Node("plain", false, cpu: 4000));
+        nodes.Observe(Node("learner", true) with { Actors = [placedBefore] });
+        Assert.Equal(700, Free());
+
+        var project = placements.Place(Project() with { Resources = new ProjectResources { Aggregator = Half, Learner = new ActorResources { CpuMillis = 200, MemoryMb = 200 } } });
+        var learner = project.Commands.Single(c => c.Role == ActorRoles.Learner);
+        Assert.Equal(500, Free());
+        nodes.Observe(Node("learner", true) with { Actors = [placedBefore, Running(learner.ActorId, 200)] });
+        Assert.Equal(500, Free());
+
+        placements.ReleaseActor(learner.ActorId);
+        Assert.Equal(500, Free());
+        nodes.Observe(Node("learner", true) with { Actors = [placedBefore] });
+        Assert.Equal(700, Free());
+    }
+
+    [Fact]
     public void A_failed_project_gives_back_everything_it_held()
     {
         var (nodes, placements) = Planner();

@@ -22,7 +22,7 @@ public sealed record ObservatoryPlacement(Guid ObservatoryId, DeployActor Comman
 /// </summary>
 public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options)
 {
-    private sealed record Reservation(Guid ProjectId, string NodeId, ActorResources Resources, int? Port);
+    private sealed record Reservation(Guid ProjectId, string NodeId, int? Port);
     private sealed record Placed(DeployActor Command, PlacedActor Actor);
 
     private readonly Dictionary<Guid, Reservation> _reservations = new();
@@ -176,7 +176,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         lock (nodes.Gate)
         {
             if (!_reservations.Remove(actorId, out var released)) return;
-            nodes.Find(released.NodeId)?.Release(released.Resources, released.Port);
+            nodes.Find(released.NodeId)?.Release(actorId, released.Port);
             if (_projects.TryGetValue(released.ProjectId, out var placed) && placed.All(p => !_reservations.ContainsKey(p.Command.ActorId)))
             {
                 _projects.Remove(released.ProjectId);
@@ -201,8 +201,8 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
 
     private void Reserve(DeployActor command, int? port)
     {
-        _reservations[command.ActorId] = new Reservation(command.ProjectId, command.NodeId, command.Resources, port);
-        nodes.Find(command.NodeId)!.Reserve(command.Resources, port);
+        _reservations[command.ActorId] = new Reservation(command.ProjectId, command.NodeId, port);
+        nodes.Find(command.NodeId)!.Reserve(command.ActorId, command.Resources, port);
     }
 
     /// <summary>
