@@ -45,3 +45,28 @@ public record ProjectNotFound
 {
     public Guid ProjectId { get; init; }
 }
+
+/// <summary>The deployments the saga host knows, most recently changed first; of one customer when <see cref="CustomerId"/> is set.</summary>
+public record GetProjects
+{
+    public string? CustomerId { get; init; }
+    public int Limit { get; init; } = 50;
+}
+
+public record ProjectList
+{
+    public IReadOnlyList<ProjectSummary> Projects { get; init; } = [];
+}
+
+/// <summary>One line of <see cref="ProjectList"/>: a project, or a customer's observatory.</summary>
+public record ProjectSummary
+{
+    public Guid ProjectId { get; init; }
+    public string CustomerId { get; init; } = "";
+    /// <summary>One of <see cref="ProjectStatuses"/>.</summary>
+    public required string Status { get; init; }
+    public bool Observatory { get; init; }
+    public int Actors { get; init; }
+    public DateTimeOffset SubmittedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}

@@ -37,6 +37,14 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", status.Out);
         Assert.Contains($"observatory {ready.ObservatoryId}: READY at {ready.TrackingUrl}", status.Out);
 
+        var listed = await Flops("status", "--customer", "cli");
+        Assert.Equal(0, listed.ExitCode);
+        Assert.Matches($@"proj[0-9a-f]{{12}} .*{ready.ProjectId} .* cli .* READY .* 3 ", listed.Out);
+        Assert.Matches($@"observatory .*{ready.ObservatoryId} .* cli .* READY .* 1 ", listed.Out);
+        var listedJson = JsonSerializer.Deserialize<List<ProjectSummary>>((await Flops("status", "--json")).Out, Json)!;
+        Assert.Contains(listedJson, p => p.ProjectId == ready.ProjectId && p.Status == ProjectStatuses.Ready && !p.Observatory);
+        Assert.Contains(listedJson, p => p.ProjectId == ready.ObservatoryId && p.Observatory);
+
         var cancelled = await Flops("cancel", ready.ProjectId.ToString(), "--reason", "cli test");
         Assert.Equal(0, cancelled.ExitCode);
         var watched = await Flops("watch", ready.ProjectId.ToString(), "--timeout", "60");

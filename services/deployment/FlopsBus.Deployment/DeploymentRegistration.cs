@@ -9,7 +9,7 @@ public static class DeploymentRegistration
 {
     /// <summary>
     /// The deployment saga on its endpoint, persisted in PostgreSQL; with no connection string, in memory
-    /// (the embedded run and unit tests only, where lost nodes are not followed up).
+    /// (the embedded run and unit tests only, where lost nodes are not followed up and projects are not listed).
     /// </summary>
     public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null, DeploymentOptions? options = null)
     {
@@ -21,7 +21,8 @@ public static class DeploymentRegistration
             return;
         }
         saga.PostgresRepository(connectionString);
-        // Finding the deployments a lost node touches takes a query, which only the PostgreSQL store answers.
+        // Finding the deployments a lost node touches, or listing them, takes a query, which only the PostgreSQL store answers.
         bus.AddConsumer<NodeLostConsumer>().Endpoint(e => e.Name = EndpointNames.DeploymentNodeLosses);
+        bus.AddConsumer<GetProjectsConsumer>().Endpoint(e => e.Name = EndpointNames.Deployment);
     }
 }
