@@ -29,6 +29,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _actorLocks = new();
     /// <summary>Deployments under way, so a RemoveActor can call one off instead of waiting for its pull.</summary>
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _deployments = new();
+    private readonly RemovedActors _removed = new();
     private readonly List<FoundActor> _found = [];
 
     public AgentOptions Options => options;
@@ -49,6 +50,12 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             if (_actors.ContainsKey(command.ActorId))
             {
                 logger.LogInformation("Actor {ActorId} already runs on {NodeId}; repeated DeployActor ignored", command.ActorId, NodeId);
+                return;
+            }
+            if (_removed.Contains(command.ActorId))
+            {
+                logger.LogWarning("Actor {ActorId} of project {ProjectId} was removed from {NodeId} already; a DeployActor after its RemoveActor starts nothing",
+                    command.ActorId, command.ProjectId, NodeId);
                 return;
             }
             using var deployment = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -264,6 +271,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             logger.LogWarning("RemoveActor for node {Target} reached the agent of {NodeId}; refused", command.NodeId, NodeId);
             return;
         }
+        _removed.Add(command.ActorId);
         // A deployment still pulling would otherwise hold the actor's gate until its pull ends, and then start it.
         if (_deployments.TryGetValue(command.ActorId, out var deployment))
         {

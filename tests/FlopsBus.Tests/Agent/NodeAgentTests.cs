@@ -100,6 +100,20 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_DeployActor_that_comes_after_its_RemoveActor_starts_nothing()
+    {
+        var command = Learner();
+
+        await _agent.Remove(new RemoveActor { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = Node, Reason = "cancelled" },
+            Harness.Bus, CancellationToken.None);
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+
+        Assert.Equal((0, 0), (_runtime.Pulls, _runtime.Starts));
+        Assert.Empty((await _agent.Snapshot(CancellationToken.None)).Actors);
+        Assert.False(await Harness.Published.Any<ActorStarted>());
+    }
+
+    [Fact]
     public async Task Removing_an_actor_the_node_never_had_is_not_an_error()
     {
         var actorId = Guid.NewGuid();
