@@ -16,7 +16,10 @@ public record NodeSnapshot
     public int PortRangeEnd { get; init; }
     /// <summary>Ports this node's actors listen on now, so a planner that restarted does not hand them out again.</summary>
     public IReadOnlyList<int> PortsInUse { get; init; } = [];
-    /// <summary>The actors this node runs now, so a planner that restarted finds what outlives projects (observatories).</summary>
+    /// <summary>
+    /// The actors this node runs now, so a planner that restarted counts their capacity, takes back the customers'
+    /// observatories and can still re-place a learner it did not place itself.
+    /// </summary>
     public IReadOnlyList<HostedActor> Actors { get; init; } = [];
     /// <summary>How often the agent heartbeats; the planner declares the node lost after a few missed ones.</summary>
     public TimeSpan HeartbeatInterval { get; init; }
@@ -33,6 +36,9 @@ public record HostedActor
     public required string Image { get; init; }
     public ActorResources Resources { get; init; } = new();
     public int? ListenPort { get; init; }
+    /// <summary>Learners and cluster aggregators: the aggregator above them.</summary>
+    public string? AggregatorEndpoint { get; init; }
+    public IReadOnlyList<string> DataTags { get; init; } = [];
 }
 
 public record NodeRegistered

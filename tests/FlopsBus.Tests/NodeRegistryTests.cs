@@ -189,6 +189,33 @@ public class NodeRegistryTests
     }
 
     [Fact]
+    public void A_restarted_planner_re_places_a_learner_of_a_project_its_nodes_report()
+    {
+        var (before, placedBefore) = Planner();
+        before.Observe(Node("plain", false));
+        before.Observe(Node("l1", true));
+        before.Observe(Node("l2", true));
+        var project = Project() with { DataTags = ["mnist"] };
+        var commands = placedBefore.Place(project).Commands;
+        var learner = commands.Single(c => c.Role == ActorRoles.Learner);
+        HostedActor[] On(string node) => commands.Where(c => c.NodeId == node).Select(c => new HostedActor
+        {
+            ProjectId = c.ProjectId, ActorId = c.ActorId, Role = c.Role, Instance = c.Instance, CustomerId = c.CustomerId, Image = c.Image,
+            Resources = c.Resources, ListenPort = c.ListenPort, AggregatorEndpoint = c.AggregatorEndpoint, DataTags = c.DataTags,
+        }).ToArray();
+
+        var (nodes, placements) = Planner();
+        foreach (var (id, learns) in new[] { ("plain", false), ("l1", true), ("l2", true) })
+            nodes.Observe(Node(id, learns) with { Actors = On(id) });
+        var moved = placements.Replace(new ReplaceActor { ProjectId = project.ProjectId, ActorId = learner.ActorId, FailedNodeId = learner.NodeId, Reason = "crashed" });
+
+        var command = Assert.Single(moved.Commands);
+        Assert.NotEqual(learner.NodeId, command.NodeId);
+        Assert.NotEqual(learner.ActorId, command.ActorId);
+        Assert.Equal((learner.Instance, learner.Image, learner.AggregatorEndpoint, "mnist"), (command.Instance, command.Image, command.AggregatorEndpoint, command.DataTags.Single()));
+    }
+
+    [Fact]
     public void An_aggregator_is_not_re_placed()
     {
         var (nodes, placements) = Planner();

@@ -334,7 +334,7 @@ public sealed class NodeAgent(AgentOptions options, IActorRuntime runtime, Func<
             Actors = _actors.Values.Select(a => a.Command).Select(c => new HostedActor
             {
                 ProjectId = c.ProjectId, ActorId = c.ActorId, Role = c.Role, Instance = c.Instance, CustomerId = c.CustomerId,
-                Image = c.Image, Resources = c.Resources, ListenPort = c.ListenPort,
+                Image = c.Image, Resources = c.Resources, ListenPort = c.ListenPort, AggregatorEndpoint = c.AggregatorEndpoint, DataTags = c.DataTags,
             }).ToList(),
         };
     }

@@ -139,9 +139,10 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
     {
         lock (nodes.Gate)
         {
-            if (!_projects.TryGetValue(replace.ProjectId, out var placed))
+            var placed = _projects.GetValueOrDefault(replace.ProjectId) ?? TakeBack(replace.ProjectId);
+            if (placed is null)
                 return PlacementDecision.Fail(PlacementFailureCodes.UnknownPlacement,
-                    $"This planner holds no placement for project {replace.ProjectId} (it may have restarted since).");
+                    $"No node reports actors of project {replace.ProjectId}, and this planner holds no placement for it.");
             var replacementId = ActorIdentity.Replacing(replace.ActorId);
             if (placed.Find(p => p.Command.ActorId == replacementId) is { } done)
                 return Decision([done], repeated: true);
@@ -168,6 +169,34 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
             _projects[replace.ProjectId] = placed;
             return Decision([moved], repeated: false);
         }
+    }
+
+    /// <summary>
+    /// A project placed before this planner started, as its nodes report it (a lost node as it last did): the
+    /// commands again, with what runs on live nodes reserved, so a learner of it can be re-placed.
+    /// </summary>
+    private List<Placed>? TakeBack(Guid projectId)
+    {
+        var placed = new List<Placed>();
+        foreach (var (node, lost) in nodes.All)
+        foreach (var hosted in node.Node.Actors.Where(a => a.ProjectId == projectId))
+        {
+            var command = new DeployActor
+            {
+                ProjectId = projectId, ActorId = hosted.ActorId, NodeId = node.NodeId, Role = hosted.Role, Instance = hosted.Instance,
+                Image = hosted.Image, CustomerId = hosted.CustomerId, Resources = hosted.Resources, ListenPort = hosted.ListenPort,
+                AggregatorEndpoint = hosted.AggregatorEndpoint, DataTags = hosted.DataTags,
+            };
+            placed.Add(new Placed(command, new PlacedActor
+            {
+                ActorId = hosted.ActorId, Role = hosted.Role, Instance = hosted.Instance, NodeId = node.NodeId, Image = hosted.Image,
+                Endpoint = hosted.ListenPort is { } port ? $"{node.Node.Address}:{port}" : hosted.AggregatorEndpoint,
+            }));
+            if (!lost) Reserve(command, hosted.ListenPort);
+        }
+        if (placed.Count == 0) return null;
+        _projects[projectId] = placed;
+        return placed;
     }
 
     /// <summary>Gives back what an actor held; a project with nothing left is forgotten and may be placed anew.</summary>
