@@ -37,6 +37,10 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", status.Out);
         Assert.Contains($"observatory {ready.ObservatoryId}: READY at {ready.TrackingUrl}", status.Out);
 
+        var observatory = await Flops("status", ready.ObservatoryId!.Value.ToString());
+        Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", observatory.Out);
+        Assert.Contains($"observatory {ready.ObservatoryId}: READY", observatory.Out);
+
         var listed = await Flops("status", "--customer", "cli");
         Assert.Equal(0, listed.ExitCode);
         Assert.Matches($@"proj[0-9a-f]{{12}} .*{ready.ProjectId} .* cli .* READY .* 3 ", listed.Out);
