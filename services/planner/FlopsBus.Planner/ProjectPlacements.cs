@@ -93,18 +93,9 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         {
             if (hosted.Role != ActorRoles.TrackingServer || hosted.CustomerId != customerId || hosted.ListenPort is null || _projects.ContainsKey(hosted.ProjectId))
                 continue;
-            var command = new DeployActor
-            {
-                ProjectId = hosted.ProjectId, ActorId = hosted.ActorId, NodeId = node.NodeId, Role = hosted.Role, Instance = hosted.Instance,
-                Image = hosted.Image, CustomerId = customerId, Resources = hosted.Resources, ListenPort = hosted.ListenPort,
-            };
-            var actor = new PlacedActor
-            {
-                ActorId = hosted.ActorId, Role = hosted.Role, Instance = hosted.Instance, NodeId = node.NodeId, Image = hosted.Image,
-                Endpoint = $"{node.Node.Address}:{hosted.ListenPort}",
-            };
-            Reserve(command, hosted.ListenPort);
-            _projects[hosted.ProjectId] = [new Placed(command, actor)];
+            var server = Reported(node, hosted);
+            Reserve(server.Command, hosted.ListenPort);
+            _projects[hosted.ProjectId] = [server];
             _observatories[customerId] = hosted.ProjectId;
             return Observatory(customerId, isNew: false);
         }
@@ -181,23 +172,27 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
         foreach (var (node, lost) in nodes.All)
         foreach (var hosted in node.Node.Actors.Where(a => a.ProjectId == projectId))
         {
-            var command = new DeployActor
-            {
-                ProjectId = projectId, ActorId = hosted.ActorId, NodeId = node.NodeId, Role = hosted.Role, Instance = hosted.Instance,
-                Image = hosted.Image, CustomerId = hosted.CustomerId, Resources = hosted.Resources, ListenPort = hosted.ListenPort,
-                AggregatorEndpoint = hosted.AggregatorEndpoint, DataTags = hosted.DataTags,
-            };
-            placed.Add(new Placed(command, new PlacedActor
-            {
-                ActorId = hosted.ActorId, Role = hosted.Role, Instance = hosted.Instance, NodeId = node.NodeId, Image = hosted.Image,
-                Endpoint = hosted.ListenPort is { } port ? $"{node.Node.Address}:{port}" : hosted.AggregatorEndpoint,
-            }));
-            if (!lost) Reserve(command, hosted.ListenPort);
+            placed.Add(Reported(node, hosted));
+            if (!lost) Reserve(placed[^1].Command, hosted.ListenPort);
         }
         if (placed.Count == 0) return null;
         _projects[projectId] = placed;
         return placed;
     }
+
+    /// <summary>An actor as its node reports it, as the command that placed it and as the saga knows it.</summary>
+    private static Placed Reported(NodeCandidate node, HostedActor hosted) => new(
+        new DeployActor
+        {
+            ProjectId = hosted.ProjectId, ActorId = hosted.ActorId, NodeId = node.NodeId, Role = hosted.Role, Instance = hosted.Instance,
+            Image = hosted.Image, CustomerId = hosted.CustomerId, Resources = hosted.Resources, ListenPort = hosted.ListenPort,
+            AggregatorEndpoint = hosted.AggregatorEndpoint, DataTags = hosted.DataTags,
+        },
+        new PlacedActor
+        {
+            ActorId = hosted.ActorId, Role = hosted.Role, Instance = hosted.Instance, NodeId = node.NodeId, Image = hosted.Image,
+            Endpoint = hosted.ListenPort is { } port ? $"{node.Node.Address}:{port}" : hosted.AggregatorEndpoint,
+        });
 
     /// <summary>Gives back what an actor held; a project with nothing left is forgotten and may be placed anew.</summary>
     public void ReleaseActor(Guid actorId)
