@@ -14,7 +14,6 @@ namespace FlopsBus.Deployment.Persistence;
 /// </summary>
 public sealed class ProjectDeploymentStore : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly NpgsqlConnection _connection;
     private readonly SagaDocumentCache _cache;
@@ -57,7 +56,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
     }
 
     /// <summary>A saga instance from its stored document.</summary>
-    public static ProjectDeploymentState Read(string document) => JsonSerializer.Deserialize<ProjectDeploymentState>(document, Json)!;
+    public static ProjectDeploymentState Read(string document) => JsonSerializer.Deserialize(document, StoredDocument.Default.ProjectDeploymentState)!;
 
     public async Task Insert(ProjectDeploymentState instance, CancellationToken cancellationToken)
     {
@@ -136,7 +135,7 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
 
     private static (DynamicParameters Parameters, string Document) Parameters(ProjectDeploymentState instance)
     {
-        var document = JsonSerializer.Serialize(instance, Json);
+        var document = JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState);
         var parameters = new DynamicParameters();
         parameters.Add("CorrelationId", instance.CorrelationId);
         parameters.Add("CurrentState", instance.CurrentState);
@@ -154,6 +153,11 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
+
+/// <summary>The document's JSON, generated at build time: every event reads it and writes it again.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ProjectDeploymentState))]
+internal sealed partial class StoredDocument : JsonSerializerContext;
 
 public sealed class ProjectDeploymentConcurrencyException(Guid projectId, string what, Exception? inner = null)
     : Exception($"The deployment of project {projectId} {what}; the message will be retried.", inner);
