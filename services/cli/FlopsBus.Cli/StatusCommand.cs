@@ -43,7 +43,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns(new[] { "App Name", "Project", "Customer", "Status", "Actors", "Submitted (UTC)", "Last change" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
+            .AddColumns(new[] { "App Name", "Project", "Customer", "Status", "Actors", "Submitted (UTC)", "Changed" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
         foreach (var p in projects)
             table.AddRow(
                 p.Observatory ? OakestraNames.ObservatoryAppName : OakestraNames.AppName(p.ProjectId),
