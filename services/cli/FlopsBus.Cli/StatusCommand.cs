@@ -43,12 +43,12 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns(new[] { "App Name", "Project", "Customer", "Status", "Actors", "Submitted (UTC)", "Changed" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
+            .AddColumns(new[] { "App Name", "Project", "Customer", "Status", "Actors", "Submitted", "Changed" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
         foreach (var p in projects)
             table.AddRow(
                 p.Observatory ? OakestraNames.ObservatoryAppName : OakestraNames.AppName(p.ProjectId),
                 p.ProjectId.ToString(), Markup.Escape(p.CustomerId), Markup.Escape(p.Status), p.Actors.ToString(),
-                $"{p.SubmittedAt:yyyy-MM-dd HH:mm}", Ago(DateTimeOffset.UtcNow - p.UpdatedAt));
+                Ago(DateTimeOffset.UtcNow - p.SubmittedAt), Ago(DateTimeOffset.UtcNow - p.UpdatedAt));
         table.Caption($"{projects.Count} deployment(s){(settings.CustomerId is null ? "" : $" of customer {Markup.Escape(settings.CustomerId)}")}");
         AnsiConsole.Write(table);
         return 0;
