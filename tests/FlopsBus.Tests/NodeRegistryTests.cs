@@ -75,6 +75,22 @@ public class NodeRegistryTests
     }
 
     [Fact]
+    public void A_planner_that_just_started_settles_for_the_longest_heartbeat_interval_its_nodes_announce()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (nodes, _) = Planner(clock);
+        Assert.Equal(TimeSpan.Zero, nodes.UntilSettled());
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        nodes.Observe(Node("plain", false));
+        nodes.Observe(Node("learner", true) with { HeartbeatInterval = TimeSpan.FromSeconds(8) });
+        Assert.Equal(TimeSpan.FromSeconds(7), nodes.UntilSettled());
+
+        clock.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(TimeSpan.Zero, nodes.UntilSettled());
+    }
+
+    [Fact]
     public void A_failed_project_gives_back_everything_it_held()
     {
         var (nodes, placements) = Planner();

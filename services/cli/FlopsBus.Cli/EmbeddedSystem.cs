@@ -72,12 +72,13 @@ public static class EmbeddedSystem
     /// </summary>
     private static int PortBlock() => 25000 + Environment.ProcessId % 50 * 150 + Interlocked.Increment(ref _systems) % 10 * 15;
 
-    /// <summary>Waits until the planner has heard from every simulated node.</summary>
+    /// <summary>Waits until the planner has heard from every simulated node and has settled (it would hold a submission until then).</summary>
     public static async Task WaitForNodes(IServiceProvider services, CancellationToken cancellationToken)
     {
         var nodes = services.GetRequiredService<NodeRegistry>();
         while (nodes.LiveNodes().Count < 3)
             await Task.Delay(20, cancellationToken);
+        await Task.Delay(nodes.UntilSettled(), cancellationToken);
     }
 
     public static ProjectSubmitted SampleProject(int learners, string mode = ProjectModes.Classic) => new()

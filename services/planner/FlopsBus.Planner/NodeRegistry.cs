@@ -18,8 +18,24 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
 
     private readonly Dictionary<string, Entry> _nodes = new();
     private readonly List<NodeCandidate> _live = [];
+    private readonly DateTimeOffset _started = clock.GetUtcNow();
+    private TimeSpan _longestInterval;
 
     public object Gate { get; } = new();
+
+    /// <summary>
+    /// How long until every node has had the chance to heartbeat since this planner started, judged by the longest
+    /// interval the nodes heard so far announce: what they run (capacity, observatories) is only known from them, so
+    /// a planner that has just started places nothing before then.
+    /// </summary>
+    public TimeSpan UntilSettled()
+    {
+        lock (Gate)
+        {
+            var left = _started + _longestInterval - clock.GetUtcNow();
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
 
     /// <summary>Records what a node reported; returns true when the node was lost and is back.</summary>
     public bool Observe(NodeSnapshot node)
@@ -27,6 +43,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
         lock (Gate)
         {
             var now = clock.GetUtcNow();
+            if (node.HeartbeatInterval > _longestInterval) _longestInterval = node.HeartbeatInterval;
             if (!_nodes.TryGetValue(node.NodeId, out var entry))
             {
                 entry = new Entry(new NodeCandidate(node), now);

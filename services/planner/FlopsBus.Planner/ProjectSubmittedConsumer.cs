@@ -10,6 +10,7 @@ namespace FlopsBus.Planner;
 /// </summary>
 public sealed class ProjectSubmittedConsumer(
     ProjectPlacements placements,
+    NodeRegistry nodes,
     ProjectSubmissionValidator validator,
     ILogger<ProjectSubmittedConsumer> logger) : IConsumer<ProjectSubmitted>
 {
@@ -27,6 +28,12 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
+        if (nodes.UntilSettled() is { } settling && settling > TimeSpan.Zero)
+        {
+            logger.LogInformation("Project {ProjectId} waits {Seconds:F1} s for every node's first heartbeat since this planner started",
+                message.ProjectId, settling.TotalSeconds);
+            await Task.Delay(settling, context.CancellationToken);
+        }
         var decision = PlannerTelemetry.TimePlacement(message.ProjectId, () => placements.Place(message));
         if (!decision.Succeeded)
         {
