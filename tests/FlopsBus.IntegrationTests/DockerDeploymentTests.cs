@@ -22,15 +22,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         var system = _cluster.System;
         var project = _cluster.SampleProject(learners: 2);
         await system.Bus.Publish(project);
-
-        try
-        {
-            await system.Events.WaitFor<ProjectReady>(r => r.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(e.Message + "\n" + _cluster.AgentOutput, e);
-        }
+        await WaitForReady(project);
 
         var placed = system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == project.ProjectId);
         var running = await _cluster.Containers(project.ProjectId);

@@ -204,7 +204,7 @@ public sealed class ProjectPlacements(NodeRegistry nodes, PlannerOptions options
             if (_projects.TryGetValue(released.ProjectId, out var placed) && placed.All(p => !_reservations.ContainsKey(p.Command.ActorId)))
             {
                 _projects.Remove(released.ProjectId);
-                foreach (var (customer, _) in _observatories.Where(o => o.Value == released.ProjectId).ToList())
+                if (placed[0].Command is { Role: ActorRoles.TrackingServer, CustomerId: { } customer } && _observatories.GetValueOrDefault(customer) == released.ProjectId)
                     _observatories.Remove(customer);
             }
         }

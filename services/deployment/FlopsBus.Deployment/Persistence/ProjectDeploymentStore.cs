@@ -15,6 +15,15 @@ namespace FlopsBus.Deployment.Persistence;
 public sealed class ProjectDeploymentStore : IAsyncDisposable
 {
 
+    /// <summary>The timeline's new entries, in order, for the deployment the statement's `written` step wrote (none when it wrote nothing).</summary>
+    private const string AppendTimeline =
+        """
+        INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
+        SELECT w.correlation_id, e.at, e.event, e.actor_id, e.detail
+          FROM written w, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
+         ORDER BY e.n
+        """;
+
     private readonly NpgsqlConnection _connection;
     private readonly SagaDocumentCache _cache;
 
@@ -65,15 +74,12 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         try
         {
             await _connection.ExecuteAsync(new CommandDefinition(
-                """
-                WITH created AS (
+                $$"""
+                WITH written AS (
                     INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
                     VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
                     RETURNING correlation_id)
-                INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
-                SELECT c.correlation_id, e.at, e.event, e.actor_id, e.detail
-                  FROM created c, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
-                 ORDER BY e.n
+                {{AppendTimeline}}
                 """,
                 parameters, cancellationToken: cancellationToken));
         }
@@ -93,19 +99,15 @@ public sealed class ProjectDeploymentStore : IAsyncDisposable
         var (parameters, document) = Parameters(instance);
         parameters.Add("Read", read);
         var updated = await _connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            WITH updated AS (
+            $$"""
+            WITH written AS (
                 UPDATE project_deployments
                    SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
                        next_deadline = @NextDeadline, updated_at = now()
                  WHERE correlation_id = @CorrelationId AND version = @Read
                 RETURNING correlation_id),
-            logged AS (
-                INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
-                SELECT u.correlation_id, e.at, e.event, e.actor_id, e.detail
-                  FROM updated u, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
-                 ORDER BY e.n)
-            SELECT count(*) FROM updated
+            logged AS ({{AppendTimeline}})
+            SELECT count(*) FROM written
             """,
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
