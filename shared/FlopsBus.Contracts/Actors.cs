@@ -1,24 +1,10 @@
 namespace FlopsBus.Contracts;
 
-/// <summary>Run one actor on node <see cref="NodeId"/>: everything the agent needs, nothing to look up.</summary>
+/// <summary>Run <see cref="Actor"/> on node <see cref="NodeId"/>: everything the agent needs, nothing to look up.</summary>
 public record DeployActor
 {
-    public Guid ProjectId { get; init; }
-    public Guid ActorId { get; init; }
     public required string NodeId { get; init; }
-    public required string Role { get; init; }
-    public int Instance { get; init; }
-    public required string Image { get; init; }
-    /// <summary>Whose actor it is; the node reports it back with the actor (see <see cref="HostedActor"/>).</summary>
-    public string? CustomerId { get; init; }
-    public ActorResources Resources { get; init; } = new();
-    /// <summary>Aggregators: the port to listen on (host network, so ports are allocated per node).</summary>
-    public int? ListenPort { get; init; }
-    /// <summary>Learners and cluster aggregators: host:port of the aggregator above them.</summary>
-    public string? AggregatorEndpoint { get; init; }
-    public IReadOnlyList<string> DataTags { get; init; } = [];
-    public int MinLearners { get; init; }
-    public string? TrackingUrl { get; init; }
+    public required ActorSpec Actor { get; init; }
 }
 
 public record RemoveActor

@@ -14,31 +14,13 @@ public record NodeSnapshot
     /// <summary>Ports the planner may hand to actors on this node (host network: nodes on one machine share ports).</summary>
     public int PortRangeStart { get; init; }
     public int PortRangeEnd { get; init; }
-    /// <summary>Ports this node's actors listen on now, so a planner that restarted does not hand them out again.</summary>
-    public IReadOnlyList<int> PortsInUse { get; init; } = [];
     /// <summary>
-    /// The actors this node runs now, so a planner that restarted counts their capacity, takes back the customers'
-    /// observatories and can still re-place a learner it did not place itself.
+    /// The actors this node runs or is starting now, as it was told to run them: a planner that restarted counts
+    /// their capacity and ports and takes back the customers' observatories from them.
     /// </summary>
-    public IReadOnlyList<HostedActor> Actors { get; init; } = [];
+    public IReadOnlyList<ActorSpec> Actors { get; init; } = [];
     /// <summary>How often the agent heartbeats; the planner declares the node lost after a few missed ones.</summary>
     public TimeSpan HeartbeatInterval { get; init; }
-}
-
-/// <summary>One actor a node runs, as its agent was told to run it.</summary>
-public record HostedActor
-{
-    public Guid ProjectId { get; init; }
-    public Guid ActorId { get; init; }
-    public required string Role { get; init; }
-    public int Instance { get; init; }
-    public string? CustomerId { get; init; }
-    public required string Image { get; init; }
-    public ActorResources Resources { get; init; } = new();
-    public int? ListenPort { get; init; }
-    /// <summary>Learners and cluster aggregators: the aggregator above them.</summary>
-    public string? AggregatorEndpoint { get; init; }
-    public IReadOnlyList<string> DataTags { get; init; } = [];
 }
 
 public record NodeRegistered
@@ -49,7 +31,6 @@ public record NodeRegistered
 public record NodeHeartbeat
 {
     public required NodeSnapshot Node { get; init; }
-    public DateTimeOffset SentAt { get; init; }
 }
 
 /// <summary>A node whose heartbeats stopped: the planner places nothing more on it until it is heard from again.</summary>

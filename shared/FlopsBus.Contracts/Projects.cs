@@ -38,11 +38,13 @@ public record ProjectRejected
 
 /// <summary>
 /// A project's actor set, or a customer's observatory (its tracking server) placed once and reused by the
-/// customer's later projects: then <see cref="ProjectId"/> is the observatory's id.
+/// customer's later projects: then <see cref="Kind"/> says so and <see cref="ProjectId"/> is the observatory's id.
 /// </summary>
 public record ProjectPlaced
 {
     public Guid ProjectId { get; init; }
+    /// <summary>One of <see cref="DeploymentKinds"/>.</summary>
+    public string Kind { get; init; } = DeploymentKinds.Project;
     public string CustomerId { get; init; } = "";
     public TimeSpan? ReadinessTimeout { get; init; }
     public IReadOnlyList<PlacedActor> Actors { get; init; } = [];
@@ -52,14 +54,12 @@ public record ProjectPlaced
     public string? TrackingUrl { get; init; }
 }
 
+/// <summary>An actor as placed: what it runs (<see cref="Actor"/>), where, and the endpoint it is known by.</summary>
 public record PlacedActor
 {
-    public Guid ActorId { get; init; }
-    public required string Role { get; init; }
-    public int Instance { get; init; }
+    public required ActorSpec Actor { get; init; }
     public required string NodeId { get; init; }
-    public required string Image { get; init; }
-    /// <summary>host:port the aggregator listens on; for a learner, the aggregator it connects to.</summary>
+    /// <summary>host:port the actor listens on; for a learner, the aggregator it connects to.</summary>
     public string? Endpoint { get; init; }
 }
 
@@ -97,21 +97,23 @@ public record ProjectFailed
     public Guid? FailedActorId { get; init; }
 }
 
-/// <summary>Place one actor of a placed project again, on another qualified node than <see cref="FailedNodeId"/>.</summary>
+/// <summary>
+/// Run the failed actor <see cref="Actor"/> again, under a new id, on another qualified node than <see cref="FailedNodeId"/>.
+/// It carries the whole spec, so the planner needs to remember nothing of the project.
+/// </summary>
 public record ReplaceActor
 {
-    public Guid ProjectId { get; init; }
-    public Guid ActorId { get; init; }
+    public required ActorSpec Actor { get; init; }
     public required string FailedNodeId { get; init; }
     public required string Reason { get; init; }
 }
 
-/// <summary>The actor <see cref="ReplacedActorId"/> now runs as <see cref="Actor"/>, with a new id, on another node.</summary>
+/// <summary>The actor <see cref="ReplacedActorId"/> now runs as <see cref="Replacement"/>, with a new id, on another node.</summary>
 public record ActorReplaced
 {
     public Guid ProjectId { get; init; }
     public Guid ReplacedActorId { get; init; }
-    public required PlacedActor Actor { get; init; }
+    public required PlacedActor Replacement { get; init; }
 }
 
 public record ActorReplacementFailed

@@ -8,6 +8,8 @@ public record GetProjectStatus
 public record ProjectStatus
 {
     public Guid ProjectId { get; init; }
+    /// <summary>One of <see cref="DeploymentKinds"/>.</summary>
+    public string Kind { get; init; } = DeploymentKinds.Project;
     public string CustomerId { get; init; } = "";
     /// <summary>One of <see cref="ProjectStatuses"/>.</summary>
     public required string Status { get; init; }
@@ -65,8 +67,25 @@ public record ProjectSummary
     public string CustomerId { get; init; } = "";
     /// <summary>One of <see cref="ProjectStatuses"/>.</summary>
     public required string Status { get; init; }
-    public bool Observatory { get; init; }
+    /// <summary>One of <see cref="DeploymentKinds"/>.</summary>
+    public string Kind { get; init; } = DeploymentKinds.Project;
     public int Actors { get; init; }
     public DateTimeOffset SubmittedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>
+/// Asked by an agent before it reports its node live (at start-up, and when it is back after being cut off): which of
+/// the actors it holds belong to deployments that ended, or were retired by the saga, and must be removed.
+/// </summary>
+public record GetRetiredActors
+{
+    public required string NodeId { get; init; }
+    public IReadOnlyList<ActorSpec> Actors { get; init; } = [];
+}
+
+/// <summary>The answer to <see cref="GetRetiredActors"/>: actors unknown to the saga are not in it (their placement may still be on its way).</summary>
+public record RetiredActors
+{
+    public IReadOnlyList<Guid> ActorIds { get; init; } = [];
 }

@@ -11,6 +11,13 @@ public static class ActorRoles
     public const string TrackingServer = "tracking-server";
 }
 
+/// <summary>What a deployment is: an FL project, or a customer's observatory (its tracking server).</summary>
+public static class DeploymentKinds
+{
+    public const string Project = "project";
+    public const string Observatory = "observatory";
+}
+
 public static class ProjectModes
 {
     public const string Classic = "classic";
@@ -25,9 +32,7 @@ public static class NodeAddOns
 /// <summary>Status words of an actor instance; they follow Oakestra's.</summary>
 public static class ActorStatuses
 {
-    public const string Requested = "REQUESTED";
     public const string NodeScheduled = "NODE_SCHEDULED";
-    public const string Pulling = "PULLING";
     public const string Creating = "CREATING";
     public const string Running = "RUNNING";
     public const string DataFetched = "DATA_FETCHED";
@@ -38,7 +43,6 @@ public static class ActorStatuses
 
 public static class ProjectStatuses
 {
-    public const string Submitted = "SUBMITTED";
     public const string Placing = "PLACING";
     public const string Deploying = "DEPLOYING";
     public const string Ready = "READY";
@@ -64,6 +68,5 @@ public static class PlacementFailureCodes
 {
     public const string NoQualifiedWorkerFound = "NO_QUALIFIED_WORKER_FOUND";
     public const string NoWorkerCapacity = "NO_WORKER_CAPACITY";
-    public const string UnknownPlacement = "UNKNOWN_PLACEMENT";
     public const string NotReplaceable = "NOT_REPLACEABLE";
 }

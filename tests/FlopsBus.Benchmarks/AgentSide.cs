@@ -68,10 +68,14 @@ public sealed class AgentSide : IAsyncDisposable
         var project = Guid.NewGuid();
         DeployActor Actor(string node, string role, int instance, string image, ActorResources resources) => new()
         {
-            ProjectId = project, ActorId = Guid.NewGuid(), NodeId = node, Role = role, Instance = instance, Image = image, Resources = resources,
-            ListenPort = role == ActorRoles.Aggregator ? port : null, MinLearners = 4,
-            AggregatorEndpoint = role == ActorRoles.Learner ? $"127.0.0.1:{port}" : null,
-            DataTags = role == ActorRoles.Learner ? ["mnist"] : [],
+            NodeId = node,
+            Actor = new ActorSpec
+            {
+                ProjectId = project, ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = image, Resources = resources,
+                ListenPort = role == ActorRoles.Aggregator ? port : null, MinLearners = 4,
+                AggregatorEndpoint = role == ActorRoles.Learner ? $"127.0.0.1:{port}" : null,
+                DataTags = role == ActorRoles.Learner ? ["mnist"] : [],
+            },
         };
         var learner = new ActorResources { CpuMillis = 500, MemoryMb = 512 };
         _deployed =
@@ -83,7 +87,7 @@ public sealed class AgentSide : IAsyncDisposable
         var endpoints = new Dictionary<string, ISendEndpoint>();
         foreach (var node in _deployed.Select(a => a.NodeId).Distinct())
             endpoints[node] = await bus.GetSendEndpoint(EndpointNames.AgentAddress(node));
-        var learners = _deployed.Where(a => a.Role == ActorRoles.Learner).Select(a => a.ActorId).ToHashSet();
+        var learners = _deployed.Where(a => a.Actor.Role == ActorRoles.Learner).Select(a => a.Actor.ActorId).ToHashSet();
 
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(_deployed.Select(a => endpoints[a.NodeId].Send(a)));
@@ -93,7 +97,7 @@ public sealed class AgentSide : IAsyncDisposable
         }
         catch (TimeoutException e)
         {
-            var logs = await Task.WhenAll(_deployed.Select(a => DockerCli.Run(["logs", "--tail", "5", ActorProtocol.ContainerName(a.ActorId)])));
+            var logs = await Task.WhenAll(_deployed.Select(a => DockerCli.Run(["logs", "--tail", "5", ActorProtocol.ContainerName(a.Actor.ActorId)])));
             throw new TimeoutException($"{e.Message}\nThe actors' last lines:\n{string.Join("\n", logs)}", e);
         }
         return clock.Elapsed;
@@ -105,9 +109,9 @@ public sealed class AgentSide : IAsyncDisposable
         foreach (var actor in _deployed)
         {
             var agent = await bus.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
-            await agent.Send(new RemoveActor { ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = actor.NodeId, Reason = "bench round over" });
+            await agent.Send(new RemoveActor { ProjectId = actor.Actor.ProjectId, ActorId = actor.Actor.ActorId, NodeId = actor.NodeId, Reason = "bench round over" });
         }
-        var ids = _deployed.Select(a => a.ActorId).ToHashSet();
+        var ids = _deployed.Select(a => a.Actor.ActorId).ToHashSet();
         await _events.WaitFor<ActorRemoved>(r => ids.Contains(r.ActorId), TimeSpan.FromMinutes(1), count: ids.Count);
     }
 

@@ -34,10 +34,11 @@ public static class PlannerBenchmark
     {
         var options = new PlannerOptions { AllowedRegistries = ["127.0.0.1:5000"] };
         var registry = new NodeRegistry(options, TimeProvider.System);
-        var placements = new ProjectPlacements(registry, options);
+        var ledger = new ReservationLedger(registry);
+        var placements = new ProjectPlacer(registry, ledger, options);
         var random = new Random(42);
         for (var i = 0; i < Nodes; i++)
-            registry.Observe(new NodeSnapshot
+            ledger.Observe(new NodeSnapshot
             {
                 NodeId = $"node-{i:D4}",
                 Address = $"10.{i / 250}.{i % 250}.1",
@@ -67,7 +68,7 @@ public static class PlannerBenchmark
                 DataTags = ["mnist"],
             });
             perProject.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (decision.Succeeded) placed += decision.Commands.Count;
+            if (decision.Succeeded) placed += decision.Actors.Count;
             else failures++;
         }
         return (total.Elapsed, perProject, placed, failures);

@@ -119,16 +119,20 @@ public static class SagaBenchmark
         var projectId = Guid.NewGuid();
         var actors = Enumerable.Range(0, Learners + 1).Select(i => new PlacedActor
         {
-            ActorId = Guid.NewGuid(), Role = i == 0 ? ActorRoles.Aggregator : ActorRoles.Learner, Instance = Math.Max(0, i - 1),
-            NodeId = $"node-{i % 7}", Image = "127.0.0.1:5000/flops/sample-learner:1", Endpoint = "127.0.0.1:41000",
+            Actor = new ActorSpec
+            {
+                ProjectId = projectId, ActorId = Guid.NewGuid(), Role = i == 0 ? ActorRoles.Aggregator : ActorRoles.Learner, Instance = Math.Max(0, i - 1),
+                Image = "127.0.0.1:5000/flops/sample-learner:1",
+            },
+            NodeId = $"node-{i % 7}", Endpoint = "127.0.0.1:41000",
         }).ToList();
         var progress = new List<object>();
         foreach (var a in actors)
         {
-            progress.Add(new ActorStarted { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Role, StartedAt = DateTimeOffset.UtcNow });
-            if (a.Role != ActorRoles.Learner) continue;
-            progress.Add(new DataFetched { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, Samples = 600 });
-            progress.Add(new AggregatorConnected { ProjectId = projectId, ActorId = a.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint });
+            progress.Add(new ActorStarted { ProjectId = projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Actor.Role, StartedAt = DateTimeOffset.UtcNow });
+            if (a.Actor.Role != ActorRoles.Learner) continue;
+            progress.Add(new DataFetched { ProjectId = projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Samples = 600 });
+            progress.Add(new AggregatorConnected { ProjectId = projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint });
         }
         Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(progress));
         return [new ProjectPlaced { ProjectId = projectId, CustomerId = "bench", Actors = actors }, .. progress];

@@ -24,63 +24,63 @@ public static class ActorProtocol
 
     public static string ContainerName(Guid actorId) => $"flops-{actorId:N}";
 
-    /// <summary>What the runtime needs to start the actor of <paramref name="command"/> on node <paramref name="nodeId"/>.</summary>
-    public static ActorLaunch Launch(DeployActor command, ImageReference image, string nodeId, string nodeDataDir)
+    /// <summary>What the runtime needs to start <paramref name="actor"/> on node <paramref name="nodeId"/>.</summary>
+    public static ActorLaunch Launch(ActorSpec actor, ImageReference image, string nodeId, string nodeDataDir)
     {
         var env = new Dictionary<string, string>
         {
-            [ProjectId] = command.ProjectId.ToString(),
-            [ActorId] = command.ActorId.ToString(),
-            [Role] = command.Role,
+            [ProjectId] = actor.ProjectId.ToString(),
+            [ActorId] = actor.ActorId.ToString(),
+            [Role] = actor.Role,
             [NodeId] = nodeId,
         };
-        if (command.ListenPort is { } port)
+        if (actor.ListenPort is { } port)
             env[ListenPort] = port.ToString(CultureInfo.InvariantCulture);
-        if (command.ListenPort is not null && command.Role != ActorRoles.TrackingServer)
+        if (actor.ListenPort is not null && actor.Role != ActorRoles.TrackingServer)
         {
-            env[MinLearners] = command.MinLearners.ToString(CultureInfo.InvariantCulture);
-            env[TrackingUrl] = command.TrackingUrl ?? "";
+            env[MinLearners] = actor.MinLearners.ToString(CultureInfo.InvariantCulture);
+            env[TrackingUrl] = actor.TrackingUrl ?? "";
         }
-        if (command.AggregatorEndpoint is { } aggregator)
+        if (actor.AggregatorEndpoint is { } aggregator)
             env[Aggregator] = aggregator;
         string? dataDir = null;
-        if (command.Role == ActorRoles.Learner)
+        if (actor.Role == ActorRoles.Learner)
         {
-            env[DataTags] = string.Join(',', command.DataTags);
+            env[DataTags] = string.Join(',', actor.DataTags);
             dataDir = nodeDataDir;
         }
         var labels = new Dictionary<string, string>
         {
-            [Labels.Project] = command.ProjectId.ToString(),
-            [Labels.Actor] = command.ActorId.ToString(),
-            [Labels.Role] = command.Role,
-            [Labels.Instance] = command.Instance.ToString(CultureInfo.InvariantCulture),
+            [Labels.Project] = actor.ProjectId.ToString(),
+            [Labels.Actor] = actor.ActorId.ToString(),
+            [Labels.Role] = actor.Role,
+            [Labels.Instance] = actor.Instance.ToString(CultureInfo.InvariantCulture),
             [Labels.Node] = nodeId,
         };
-        if (command.CustomerId is { } customer)
-            labels[Labels.Customer] = customer;
-        return new ActorLaunch(command, ContainerName(command.ActorId), image, env, labels, dataDir);
+        if (actor.CustomerId.Length > 0)
+            labels[Labels.Customer] = actor.CustomerId;
+        if (actor.Cluster is { } cluster)
+            labels[Labels.Cluster] = cluster;
+        return new ActorLaunch(actor, ContainerName(actor.ActorId), image, env, labels, dataDir);
     }
 
     /// <summary>
-    /// The command an actor was started for, read back from its labels, environment, image and limits;
+    /// The actor a container was started to run, read back from its labels, environment, image and limits;
     /// null when the labels are not an agent's (a container someone else labelled by hand).
     /// </summary>
-    public static DeployActor? ReadBack(
+    public static ActorSpec? ReadBack(
         IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> environment, string image, ActorResources resources)
     {
         if (!labels.TryGetValue(Labels.Project, out var project) || !Guid.TryParse(project, out var projectId)
             || !labels.TryGetValue(Labels.Actor, out var actor) || !Guid.TryParse(actor, out var actorId)
-            || !labels.TryGetValue(Labels.Node, out var node)
             || !labels.TryGetValue(Labels.Role, out var role))
             return null;
-        return new DeployActor
+        return new ActorSpec
         {
             ProjectId = projectId,
             ActorId = actorId,
-            NodeId = node,
             Role = role,
-            CustomerId = labels.GetValueOrDefault(Labels.Customer),
+            CustomerId = labels.GetValueOrDefault(Labels.Customer) ?? "",
             Instance = labels.TryGetValue(Labels.Instance, out var instance) && int.TryParse(instance, CultureInfo.InvariantCulture, out var i) ? i : 0,
             Image = image,
             Resources = resources,
@@ -89,6 +89,7 @@ public static class ActorProtocol
             DataTags = environment.TryGetValue(DataTags, out var tags) ? tags.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
             MinLearners = environment.TryGetValue(MinLearners, out var min) && int.TryParse(min, CultureInfo.InvariantCulture, out var m) ? m : 0,
             TrackingUrl = environment.TryGetValue(TrackingUrl, out var url) && url.Length > 0 ? url : null,
+            Cluster = labels.GetValueOrDefault(Labels.Cluster),
         };
     }
 }
@@ -102,4 +103,5 @@ public static class Labels
     public const string Instance = "flops.instance";
     public const string Node = "flops.node";
     public const string Customer = "flops.customer";
+    public const string Cluster = "flops.cluster";
 }

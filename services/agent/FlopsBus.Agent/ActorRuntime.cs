@@ -5,7 +5,7 @@ namespace FlopsBus.Agent;
 
 /// <summary>What an agent needs to start one actor, already worked out from the command.</summary>
 public sealed record ActorLaunch(
-    DeployActor Command,
+    ActorSpec Actor,
     string Name,
     ImageReference Image,
     IReadOnlyDictionary<string, string> Environment,
@@ -14,15 +14,15 @@ public sealed record ActorLaunch(
 
 public sealed record PullResult(string? Digest, bool AlreadyCached);
 
-public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt, bool AlreadyRunning);
+public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt);
 
 /// <summary>One line an actor printed, with when it printed it (not when the agent read it: after a restart the agent reads old lines).</summary>
 public sealed record ActorOutputLine(string Text, DateTimeOffset At);
 
 public enum FoundActorState { Running, Exited, NeverStarted }
 
-/// <summary>An actor of this node that the runtime already holds, with the command it was started for.</summary>
-public sealed record FoundActor(DeployActor Command, string ContainerId, DateTimeOffset StartedAt, FoundActorState State);
+/// <summary>An actor of this node that the runtime already holds, with what it was started to run.</summary>
+public sealed record FoundActor(ActorSpec Actor, string ContainerId, DateTimeOffset StartedAt, FoundActorState State);
 
 /// <summary>
 /// Runs actors on one node. Two drivers: the Docker engine, and local processes (like Nomad's raw_exec)

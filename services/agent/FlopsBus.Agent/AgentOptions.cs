@@ -42,6 +42,8 @@ public sealed class AgentOptions
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Process runtime: the command line that stands for each image.</summary>
     public Dictionary<string, string> ProcessCommands { get; set; } = new();
+    /// <summary>How long the agent waits for the saga to say which of its actors are over, before it reports its node live.</summary>
+    public TimeSpan RetiredActorsTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>How many of an actor's last output lines go into the reason when it exits on its own.</summary>
     public int LastLinesOnExit { get; set; } = 10;
 

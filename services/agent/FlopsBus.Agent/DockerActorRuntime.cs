@@ -30,7 +30,7 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
             // The name is taken: this actor's container, made for a repeated command or by an earlier agent.
             var existing = await docker.Containers.InspectContainerAsync(launch.Name, cancellationToken);
             if (existing.State.Running)
-                return new StartResult(existing.ID, StartedAt(existing), AlreadyRunning: true);
+                return new StartResult(existing.ID, StartedAt(existing));
             id = existing.ID;
         }
         catch (DockerApiException e)
@@ -46,12 +46,12 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
             throw new ActorRuntimeException(FailureStages.Start, $"Starting {launch.Name} failed: {Explain(e.ResponseBody, e.StatusCode)}", e);
         }
         var started = await docker.Containers.InspectContainerAsync(id, cancellationToken);
-        return new StartResult(id, StartedAt(started), AlreadyRunning: false);
+        return new StartResult(id, StartedAt(started));
     }
 
     private static CreateContainerParameters ToCreateParameters(ActorLaunch launch)
     {
-        var resources = launch.Command.Resources;
+        var resources = launch.Actor.Resources;
         var binds = new List<string>();
         if (launch.DataDir is not null)
             binds.Add($"{launch.DataDir}:{DataMountPath}:ro");
@@ -126,12 +126,12 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
                 CpuMillis = (int)(inspected.HostConfig.NanoCPUs / 1_000_000L),
                 MemoryMb = (int)(inspected.HostConfig.Memory / (1024L * 1024L)),
             };
-            if (ActorProtocol.ReadBack(new Dictionary<string, string>(inspected.Config.Labels ?? new Dictionary<string, string>()), environment, inspected.Config.Image, resources) is not { } command)
+            if (ActorProtocol.ReadBack(new Dictionary<string, string>(inspected.Config.Labels ?? new Dictionary<string, string>()), environment, inspected.Config.Image, resources) is not { } actor)
                 continue;
             var state = inspected.State.Running ? FoundActorState.Running
                 : inspected.State.Status == "created" ? FoundActorState.NeverStarted
                 : FoundActorState.Exited;
-            found.Add(new FoundActor(command, inspected.ID, StartedAt(inspected), state));
+            found.Add(new FoundActor(actor, inspected.ID, StartedAt(inspected), state));
         }
         return found;
     }

@@ -5,17 +5,28 @@ using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Agent;
 
-/// <summary>Announces the node once, then heartbeats with its free capacity and cached images.</summary>
+/// <summary>
+/// Announces the node once it has reconciled, then heartbeats with its free capacity, cached images and actors.
+/// A node whose heartbeats could not go out for as long as the planner's grace was probably declared lost: before
+/// it reports itself again it removes what the saga retired meanwhile.
+/// </summary>
 public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider clock, ILogger<NodeHeartbeatService> logger) : BackgroundService
 {
+    /// <summary>Missed heartbeats after which the planner takes a node for lost (its default).</summary>
+    private const int MissedHeartbeatsForLoss = 3;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await agent.Reconciled.WaitAsync(stoppingToken);
         var registered = false;
+        var failures = 0;
         using var timer = new PeriodicTimer(agent.Options.HeartbeatInterval, clock);
         do
         {
             try
             {
+                if (failures >= MissedHeartbeatsForLoss)
+                    await agent.RemoveRetired(stoppingToken);
                 var node = await agent.Snapshot(stoppingToken);
                 if (!registered)
                 {
@@ -25,12 +36,14 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
                 }
                 else
                 {
-                    await bus.Publish(new NodeHeartbeat { Node = node, SentAt = clock.GetUtcNow() }, stoppingToken);
+                    await bus.Publish(new NodeHeartbeat { Node = node }, stoppingToken);
                 }
+                failures = 0;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Heartbeat of node {NodeId} failed; retrying at the next interval", agent.NodeId);
+                failures++;
+                logger.LogWarning(e, "Heartbeat of node {NodeId} failed ({Failures} in a row); retrying at the next interval", agent.NodeId, failures);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

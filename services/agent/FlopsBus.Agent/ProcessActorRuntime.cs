@@ -26,7 +26,7 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
     public Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken)
     {
         if (_processes.TryGetValue(launch.Name, out var running) && !running.Process.HasExited)
-            return Task.FromResult(new StartResult(ContainerId(running.Process), running.Process.StartTime.ToUniversalTime(), true));
+            return Task.FromResult(new StartResult(ContainerId(running.Process), running.Process.StartTime.ToUniversalTime()));
 
         var commandLine = commands[launch.Image.ToString()].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var info = new ProcessStartInfo(commandLine[0])
@@ -60,7 +60,7 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[launch.Name] = new ActorProcess(process, output);
-        return Task.FromResult(new StartResult(ContainerId(process), DateTimeOffset.UtcNow, false));
+        return Task.FromResult(new StartResult(ContainerId(process), DateTimeOffset.UtcNow));
     }
 
     public async Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             .AddColumns(new[] { "App Name", "Project", "Customer", "Status", "Actors", "Submitted", "Changed" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
         foreach (var p in projects)
             table.AddRow(
-                p.Observatory ? OakestraNames.ObservatoryAppName : OakestraNames.AppName(p.ProjectId),
+                p.Kind == DeploymentKinds.Observatory ? OakestraNames.ObservatoryAppName : OakestraNames.AppName(p.ProjectId),
                 p.ProjectId.ToString(), Markup.Escape(p.CustomerId), Markup.Escape(p.Status), p.Actors.ToString(),
                 Ago(DateTimeOffset.UtcNow - p.SubmittedAt), Ago(DateTimeOffset.UtcNow - p.UpdatedAt));
         table.Caption($"{projects.Count} deployment(s){(settings.CustomerId is null ? "" : $" of customer {Markup.Escape(settings.CustomerId)}")}");

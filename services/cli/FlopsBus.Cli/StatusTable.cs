@@ -21,13 +21,10 @@ public static class StatusTable
             .AddColumns(new[] { "Service Name", "Service ID", "Instances", "App Name", "App ID" }.Select(c => new TableColumn(c).NoWrap()).ToArray());
         if (observatory is not null) AddRows(table, observatory);
         AddRows(table, status);
-        table.Caption($"{Kind(status)} {status.ProjectId}: {status.Status}{(status.Reason is null ? "" : " - " + Markup.Escape(status.Reason))}" +
+        table.Caption($"{status.Kind} {status.ProjectId}: {status.Status}{(status.Reason is null ? "" : " - " + Markup.Escape(status.Reason))}" +
                       (observatory is null ? "" : $"\nobservatory {observatory.ProjectId}: {observatory.Status}{(status.TrackingUrl is null ? "" : $" at {Markup.Escape(status.TrackingUrl)}")}"));
         return table;
     }
-
-    private static string Kind(ProjectStatus status) =>
-        status.Actors.Count > 0 && status.Actors.All(a => a.Role == ActorRoles.TrackingServer) ? "observatory" : "project";
 
     private static void AddRows(Table table, ProjectStatus status)
     {

@@ -2,27 +2,37 @@ using FlopsBus.Contracts;
 using FlopsBus.Deployment.Persistence;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlopsBus.Deployment;
 
 public static class DeploymentRegistration
 {
     /// <summary>
-    /// The deployment saga on its endpoint, persisted in PostgreSQL; with no connection string, in memory
-    /// (the embedded run and unit tests only, where lost nodes are not followed up and projects are not listed).
+    /// The deployment saga on its endpoint, persisted in PostgreSQL; with no connection string, in memory (the
+    /// embedded run and unit tests). Everything else is the same with either store: the lost-node follow-up, the
+    /// listing, the agents' question about retired actors, the deadline watcher and the actor gauge all ask
+    /// <see cref="IDeploymentQueries"/>, which both stores answer.
     /// </summary>
     public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null, DeploymentOptions? options = null)
     {
         bus.AddSingleton(options ?? new DeploymentOptions());
+        bus.TryAddSingleton(TimeProvider.System);
         var saga = bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState, ProjectDeploymentStateDefinition>();
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             saga.InMemoryRepository();
-            return;
+            bus.TryAddSingleton<IDeploymentQueries, InMemoryDeploymentQueries>();
         }
-        saga.PostgresRepository(connectionString);
-        // Finding the deployments a lost node touches, or listing them, takes a query, which only the PostgreSQL store answers.
+        else
+        {
+            saga.PostgresRepository(connectionString);
+        }
         bus.AddConsumer<NodeLostConsumer>().Endpoint(e => e.Name = EndpointNames.DeploymentNodeLosses);
         bus.AddConsumer<GetProjectsConsumer>().Endpoint(e => e.Name = EndpointNames.Deployment);
+        bus.AddConsumer<GetRetiredActorsConsumer>().Endpoint(e => e.Name = EndpointNames.Deployment);
+        bus.AddHostedService<DeadlineWatcher>();
+        bus.TryAddSingleton<ActorStatusGauge>();
+        bus.AddHostedService(sp => sp.GetRequiredService<ActorStatusGauge>());
     }
 }

@@ -11,6 +11,8 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     public string CurrentState { get; set; } = "";
     public int Version { get; set; }
 
+    /// <summary>One of <see cref="DeploymentKinds"/>.</summary>
+    public string Kind { get; set; } = DeploymentKinds.Project;
     public string CustomerId { get; set; } = "";
     public string? Reason { get; set; }
     public DateTimeOffset? PlacedAt { get; set; }
@@ -35,8 +37,8 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
     [JsonIgnore]
     public int TimelineStored { get; set; }
 
-    public void Log(string name, Guid? actorId = null, string? detail = null) =>
-        Timeline.Add(new ProjectEvent { At = DateTimeOffset.UtcNow, Event = name, ActorId = actorId, Detail = detail });
+    public void Log(DateTimeOffset at, string name, Guid? actorId = null, string? detail = null) =>
+        Timeline.Add(new ProjectEvent { At = at, Event = name, ActorId = actorId, Detail = detail });
 
     /// <summary>
     /// The earliest deadline still open: readiness, or the start of an actor that has not started. None once the
@@ -59,6 +61,10 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
         return actor;
     }
 
+    /// <summary>Torn down: every actor removed by its node, or gone with its lost node.</summary>
+    [JsonIgnore]
+    public bool AllGone => Actors.All(a => a.Gone);
+
     /// <summary>
     /// Ready: every placed actor that still counts (not replaced) started; every learner also fetched its data,
     /// and every learner and cluster aggregator reached the aggregator above it. An observatory is ready once its
@@ -72,19 +78,15 @@ public sealed class ProjectDeploymentState : SagaStateMachineInstance, ISagaVers
 }
 
 /// <summary>
-/// What the saga knows of one actor. Each fact is kept on its own, so events that arrive out of order
+/// What the saga knows of one actor: its spec as placed (<see cref="Actor"/>, absent while only its events have
+/// come), and the facts its node reported. Each fact is kept on its own, so events that arrive out of order
 /// (a DataFetched before its ActorStarted) or twice leave the same result.
 /// </summary>
 public sealed class ActorProgress
 {
     public Guid ActorId { get; set; }
-    public string Role { get; set; } = "";
-    public int Instance { get; set; }
     public string NodeId { get; set; } = "";
-    public string? Image { get; set; }
-    public string? Endpoint { get; set; }
-    public string? ContainerId { get; set; }
-    public long? Samples { get; set; }
+    public ActorSpec? Actor { get; set; }
     public DateTimeOffset? PulledAt { get; set; }
     public DateTimeOffset? StartDeadline { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
@@ -93,9 +95,20 @@ public sealed class ActorProgress
     public DateTimeOffset? FailedAt { get; set; }
     public string? Failure { get; set; }
     public DateTimeOffset? RemovedAt { get; set; }
+    /// <summary>Its node was lost: whatever ran there counts as gone for a teardown, even if the node never comes back.</summary>
+    public DateTimeOffset? LostAt { get; set; }
     /// <summary>Failed and handed over to a replacement: no longer counts for readiness.</summary>
     public bool Retired { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    [JsonIgnore]
+    public string Role => Actor?.Role ?? "";
+
+    [JsonIgnore]
+    public int Instance => Actor?.Instance ?? 0;
+
+    [JsonIgnore]
+    public bool Gone => RemovedAt is not null || LostAt is not null;
 
     [JsonIgnore]
     public string Status =>

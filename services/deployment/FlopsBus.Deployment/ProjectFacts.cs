@@ -3,14 +3,15 @@ using FlopsBus.Contracts;
 namespace FlopsBus.Deployment;
 
 /// <summary>
-/// Folds one event into what the saga knows. Each fact is kept on its own and first-seen wins, so an event
-/// that arrives twice or out of order leaves the same state; every event also lands on the timeline.
+/// Folds one event into what the saga knows, at the time <c>now</c> the saga's clock gives. Each fact is kept on its
+/// own and first-seen wins, so an event that arrives twice or out of order leaves the same state; every event also
+/// lands on the timeline.
 /// </summary>
 public static class ProjectFacts
 {
-    public static void Record(ProjectDeploymentState saga, ProjectPlaced placed, DeploymentOptions options)
+    public static void Record(ProjectDeploymentState saga, ProjectPlaced placed, DeploymentOptions options, DateTimeOffset now)
     {
-        var now = DateTimeOffset.UtcNow;
+        saga.Kind = placed.Kind;
         saga.CustomerId = placed.CustomerId;
         saga.ObservatoryId = placed.ObservatoryId;
         saga.TrackingUrl = placed.TrackingUrl;
@@ -18,57 +19,53 @@ public static class ProjectFacts
         saga.PlacedAt ??= now;
         saga.ReadinessDeadline ??= now + saga.ReadinessTimeout;
         saga.ActorSetKnown = true;
-        foreach (var p in placed.Actors) Expect(saga, p, now + options.ActorStartTimeout);
-        saga.Log("placed", detail: $"{placed.Actors.Count} actors, ready by {saga.ReadinessDeadline:O}");
+        foreach (var p in placed.Actors) Expect(saga, p, now, now + options.ActorStartTimeout);
+        saga.Log(now, "placed", detail: $"{placed.Actors.Count} actors, ready by {saga.ReadinessDeadline:O}");
     }
 
-    public static void Record(ProjectDeploymentState saga, ActorReplaced replaced, DeploymentOptions options)
+    public static void Record(ProjectDeploymentState saga, ActorReplaced replaced, DeploymentOptions options, DateTimeOffset now)
     {
-        Expect(saga, replaced.Actor, DateTimeOffset.UtcNow + options.ActorStartTimeout);
-        saga.Log("replaced", replaced.Actor.ActorId, $"takes over from {replaced.ReplacedActorId} on {replaced.Actor.NodeId}");
+        Expect(saga, replaced.Replacement, now, now + options.ActorStartTimeout);
+        saga.Log(now, "replaced", replaced.Replacement.Actor.ActorId, $"takes over from {replaced.ReplacedActorId} on {replaced.Replacement.NodeId}");
     }
 
-    public static void Record(ProjectDeploymentState saga, ImagePulled m)
+    public static void Record(ProjectDeploymentState saga, ImagePulled m, DateTimeOffset now)
     {
-        Touch(saga.Actor(m.ActorId, m.NodeId)).PulledAt ??= DateTimeOffset.UtcNow;
-        saga.Log("image-pulled", m.ActorId, $"{m.Image} in {m.Duration.TotalMilliseconds:F0} ms{(m.AlreadyCached ? " (cached)" : "")}");
+        Touch(saga.Actor(m.ActorId, m.NodeId), now).PulledAt ??= now;
+        saga.Log(now, "image-pulled", m.ActorId, $"{m.Image} in {m.Duration.TotalMilliseconds:F0} ms{(m.AlreadyCached ? " (cached)" : "")}");
     }
 
-    public static void Record(ProjectDeploymentState saga, ActorStarted m)
+    public static void Record(ProjectDeploymentState saga, ActorStarted m, DateTimeOffset now)
     {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.Role = m.Role;
-        actor.ContainerId = m.ContainerId;
-        actor.StartedAt ??= m.StartedAt;
-        saga.Log("started", m.ActorId, $"on {m.NodeId}");
+        Touch(saga.Actor(m.ActorId, m.NodeId), now).StartedAt ??= m.StartedAt;
+        saga.Log(now, "started", m.ActorId, $"on {m.NodeId} as {m.ContainerId}");
     }
 
-    public static void Record(ProjectDeploymentState saga, DataFetched m)
+    public static void Record(ProjectDeploymentState saga, DataFetched m, DateTimeOffset now)
     {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.Samples = m.Samples;
-        actor.DataFetchedAt ??= DateTimeOffset.UtcNow;
-        saga.Log("data-fetched", m.ActorId, $"{m.Samples} samples");
+        Touch(saga.Actor(m.ActorId, m.NodeId), now).DataFetchedAt ??= now;
+        saga.Log(now, "data-fetched", m.ActorId, $"{m.Samples} samples");
     }
 
-    public static void Record(ProjectDeploymentState saga, AggregatorConnected m)
+    public static void Record(ProjectDeploymentState saga, AggregatorConnected m, DateTimeOffset now)
     {
-        Touch(saga.Actor(m.ActorId, m.NodeId)).ConnectedAt ??= DateTimeOffset.UtcNow;
-        saga.Log("connected", m.ActorId, m.Aggregator);
+        Touch(saga.Actor(m.ActorId, m.NodeId), now).ConnectedAt ??= now;
+        saga.Log(now, "connected", m.ActorId, m.Aggregator);
     }
 
-    public static void Record(ProjectDeploymentState saga, ActorFailed m)
+    public static void Record(ProjectDeploymentState saga, ActorFailed m, DateTimeOffset now)
     {
-        var actor = Touch(saga.Actor(m.ActorId, m.NodeId));
-        actor.FailedAt ??= DateTimeOffset.UtcNow;
+        var actor = Touch(saga.Actor(m.ActorId, m.NodeId), now);
+        actor.FailedAt ??= now;
         actor.Failure ??= $"{m.Stage}: {m.Reason}";
-        saga.Log("failed", m.ActorId, actor.Failure);
+        if (m.Stage == FailureStages.NodeLost) actor.LostAt ??= now;
+        saga.Log(now, "failed", m.ActorId, $"{m.Stage}: {m.Reason}");
     }
 
-    public static void Record(ProjectDeploymentState saga, ActorRemoved m)
+    public static void Record(ProjectDeploymentState saga, ActorRemoved m, DateTimeOffset now)
     {
-        Touch(saga.Actor(m.ActorId, m.NodeId)).RemovedAt ??= DateTimeOffset.UtcNow;
-        saga.Log("removed", m.ActorId);
+        Touch(saga.Actor(m.ActorId, m.NodeId), now).RemovedAt ??= now;
+        saga.Log(now, "removed", m.ActorId);
     }
 
     /// <summary>The deadline that has passed, as a reason, or null when none has.</summary>
@@ -80,20 +77,17 @@ public static class ProjectFacts
         return late is null ? null : $"{late.Role} {late.Instance} ({late.ActorId}) did not start on {late.NodeId} by {late.StartDeadline:O}";
     }
 
-    private static void Expect(ProjectDeploymentState saga, PlacedActor p, DateTimeOffset startDeadline)
+    private static void Expect(ProjectDeploymentState saga, PlacedActor p, DateTimeOffset now, DateTimeOffset startDeadline)
     {
-        var actor = Touch(saga.Actor(p.ActorId, p.NodeId));
+        var actor = Touch(saga.Actor(p.Actor.ActorId, p.NodeId), now);
         actor.StartDeadline ??= startDeadline;
-        actor.Role = p.Role;
-        actor.Instance = p.Instance;
         actor.NodeId = p.NodeId;
-        actor.Image = p.Image;
-        actor.Endpoint = p.Endpoint;
+        actor.Actor = p.Actor;
     }
 
-    private static ActorProgress Touch(ActorProgress actor)
+    private static ActorProgress Touch(ActorProgress actor, DateTimeOffset now)
     {
-        actor.UpdatedAt = DateTimeOffset.UtcNow;
+        actor.UpdatedAt = now;
         return actor;
     }
 }

@@ -7,6 +7,7 @@ public static class ProjectStatusView
     public static ProjectStatus From(ProjectDeploymentState saga) => new()
     {
         ProjectId = saga.CorrelationId,
+        Kind = saga.Kind,
         CustomerId = saga.CustomerId,
         Status = StatusWord(saga.CurrentState),
         Reason = saga.Reason,
@@ -25,9 +26,21 @@ public static class ProjectStatusView
         Timeline = saga.Timeline,
     };
 
+    /// <summary>One line of the listing, for a store that holds the instances themselves.</summary>
+    public static ProjectSummary Summary(ProjectDeploymentState saga)
+    {
+        var submitted = saga.PlacedAt ?? saga.Actors.Select(a => (DateTimeOffset?)a.UpdatedAt).Min() ?? DateTimeOffset.MinValue;
+        return new ProjectSummary
+        {
+            ProjectId = saga.CorrelationId, Kind = saga.Kind, CustomerId = saga.CustomerId, Status = StatusWord(saga.CurrentState),
+            Actors = saga.Actors.Count, SubmittedAt = submitted,
+            UpdatedAt = saga.Actors.Select(a => a.UpdatedAt).Append(saga.ReadyAt ?? submitted).Max(),
+        };
+    }
+
     private static int RoleOrder(string role) => role switch
     {
-        ActorRoles.Aggregator or ActorRoles.RootAggregator => 0,
+        ActorRoles.TrackingServer or ActorRoles.Aggregator or ActorRoles.RootAggregator => 0,
         ActorRoles.ClusterAggregator => 1,
         _ => 2
     };

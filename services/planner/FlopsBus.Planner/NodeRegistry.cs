@@ -4,8 +4,11 @@ namespace FlopsBus.Planner;
 
 /// <summary>
 /// The planner's live view of worker nodes, from their registrations and heartbeats. A node silent for longer
-/// than its grace is lost: no longer offered for placement until it is heard from again. Everything that reads
-/// or changes the view or the reservations on it holds <see cref="Gate"/>.
+/// than its grace is lost: no longer offered for placement until it is heard from again. Silence is only
+/// evidence when the planner hears from other nodes meanwhile: cut off from the bus, it hears from nobody, and
+/// declares nobody lost (Kubernetes' node controller stops evicting on a full disruption for the same reason);
+/// once it hears again, every node gets its grace anew. Everything that reads or changes the view or the
+/// reservations on it holds <see cref="Gate"/>.
 /// </summary>
 public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
 {
@@ -20,6 +23,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     private readonly List<NodeCandidate> _live = [];
     private readonly DateTimeOffset _started = clock.GetUtcNow();
     private TimeSpan _longestInterval;
+    /// <summary>When this planner last heard from any node.</summary>
+    private DateTimeOffset _lastHeard = clock.GetUtcNow();
 
     public object Gate { get; } = new();
 
@@ -43,6 +48,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
         lock (Gate)
         {
             var now = clock.GetUtcNow();
+            GraceAgainAfterSilence(now);
+            _lastHeard = now;
             if (node.HeartbeatInterval > _longestInterval) _longestInterval = node.HeartbeatInterval;
             if (!_nodes.TryGetValue(node.NodeId, out var entry))
             {
@@ -69,7 +76,9 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             var lost = new List<NodeLost>();
             foreach (var entry in _nodes.Values)
             {
-                if (entry.Lost || now - entry.LastSeen <= Grace(entry.Candidate.Node)) continue;
+                // Lost only if someone was heard from after this node's grace ran out: otherwise this planner is the one cut off.
+                if (entry.Lost || now - entry.LastSeen <= Grace(entry.Candidate.Node) || _lastHeard <= entry.LastSeen + Grace(entry.Candidate.Node))
+                    continue;
                 entry.Lost = true;
                 _live.Remove(entry.Candidate);
                 lost.Add(new NodeLost
@@ -81,6 +90,17 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             }
             return lost;
         }
+    }
+
+    /// <summary>
+    /// After a silence longer than a node's grace (the planner heard from nobody: its link to the bus was down), that
+    /// node's silence proves nothing: its grace starts again now.
+    /// </summary>
+    private void GraceAgainAfterSilence(DateTimeOffset now)
+    {
+        foreach (var entry in _nodes.Values)
+            if (!entry.Lost && now - _lastHeard > Grace(entry.Candidate.Node))
+                entry.LastSeen = now;
     }
 
     /// <summary>A few missed heartbeats at the node's own interval, or the configured grace when it did not say.</summary>

@@ -4,7 +4,6 @@ namespace FlopsBus.Planner;
 
 /// <summary>What to place: aggregator(s) and N learners with their images and resources.</summary>
 public sealed record PlacementRequest(
-    Guid ProjectId,
     string AggregatorImage,
     string LearnerImage,
     int Learners,

@@ -29,6 +29,12 @@ public sealed class PlannerOptions
     public int MissedHeartbeats { get; set; } = 3;
     /// <summary>The grace for a node that did not say how often it heartbeats.</summary>
     public TimeSpan NodeGrace { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// A planner that has just started retries a submission at this interval until every node has had the chance to
+    /// report what it runs (at most the longest heartbeat interval the nodes announce).
+    /// </summary>
+    public TimeSpan SettlingRetryInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public int SettlingRetries { get; set; } = 120;
     /// <summary>How often the planner looks for lost nodes.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>

@@ -14,7 +14,8 @@ public static class PlannerRegistration
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRegistry>();
-        services.AddSingleton<ProjectPlacements>();
+        services.AddSingleton<ReservationLedger>();
+        services.AddSingleton<ProjectPlacer>();
         services.AddHostedService<NodeLivenessMonitor>();
         services.AddSingleton<ProjectSubmissionValidator>();
         return services;
@@ -31,9 +32,26 @@ public static class PlannerRegistration
             e.Name = $"{EndpointNames.Planner}-view-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
             e.Temporary = true;
         });
-        bus.AddConfigureEndpointsCallback((name, endpoint) =>
+        bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
         {
             if (name == EndpointNames.Planner) endpoint.AcceptPlainJson();
+            if (name is not (EndpointNames.Planner or EndpointNames.PlannerControl)) return;
+            // A placement's commands leave together or not at all: the outbox holds them until the consumer is done.
+            // A submission that comes while the planner settles is retried once the nodes have reported (no
+            // scheduler here for delayed redelivery: RabbitMQ's delayed-message plugin is not in Debian); other
+            // faults get a few quick retries before the error queue.
+            var options = context.GetRequiredService<PlannerOptions>();
+            endpoint.UseMessageRetry(r =>
+            {
+                r.Handle<PlannerSettlingException>();
+                r.Interval(options.SettlingRetries, options.SettlingRetryInterval);
+            });
+            endpoint.UseMessageRetry(r =>
+            {
+                r.Ignore<PlannerSettlingException>();
+                r.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1));
+            });
+            endpoint.UseInMemoryOutbox(context);
         });
         bus.AddReceiveObserver<MalformedSubmissionObserver>();
     }

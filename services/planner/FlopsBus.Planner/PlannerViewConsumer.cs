@@ -5,11 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Planner;
 
 /// <summary>
-/// Keeps this planner instance's view current: node registrations and heartbeats, and capacity given back when
-/// an actor is removed or its project fails. It runs on a per-instance endpoint so every planner instance sees
-/// every event.
+/// Keeps this planner instance's view current: node registrations and heartbeats (and the actors they report),
+/// and capacity given back when an actor is removed or its project fails. It runs on a per-instance endpoint so
+/// every planner instance sees every event.
 /// </summary>
-public sealed class PlannerViewConsumer(NodeRegistry nodes, ProjectPlacements placements, ILogger<PlannerViewConsumer> logger) :
+public sealed class PlannerViewConsumer(ReservationLedger ledger, ILogger<PlannerViewConsumer> logger) :
     IConsumer<NodeRegistered>,
     IConsumer<NodeHeartbeat>,
     IConsumer<ActorRemoved>,
@@ -21,19 +21,19 @@ public sealed class PlannerViewConsumer(NodeRegistry nodes, ProjectPlacements pl
 
     public Task Consume(ConsumeContext<ActorRemoved> context)
     {
-        placements.ReleaseActor(context.Message.ActorId);
+        ledger.Release(context.Message.ActorId);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<ProjectFailed> context)
     {
-        placements.ReleaseProject(context.Message.ProjectId);
+        ledger.ReleaseProject(context.Message.ProjectId);
         return Task.CompletedTask;
     }
 
     private Task Observe(NodeSnapshot node)
     {
-        if (nodes.Observe(node))
+        if (ledger.Observe(node))
             logger.LogInformation("Node {NodeId} is back and live again", node.NodeId);
         return Task.CompletedTask;
     }

@@ -6,10 +6,13 @@ namespace FlopsBus.Planner;
 
 /// <summary>
 /// Validates a submission, places its actors and sends one DeployActor per actor to the chosen node's agent.
-/// A redelivered submission gets the placement it already has and the same commands again (agents ignore repeats).
+/// What it publishes and sends leaves only once it has finished (the endpoint's outbox), so a fault halfway through
+/// sends none of the project's commands, and the retry places it again. A redelivered submission gets the placement
+/// it already holds and the same commands again (agents ignore repeats).
 /// </summary>
 public sealed class ProjectSubmittedConsumer(
-    ProjectPlacements placements,
+    ProjectPlacer placer,
+    ReservationLedger ledger,
     NodeRegistry nodes,
     ProjectSubmissionValidator validator,
     ILogger<ProjectSubmittedConsumer> logger) : IConsumer<ProjectSubmitted>
@@ -28,13 +31,9 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
-        if (nodes.UntilSettled() is { } settling && settling > TimeSpan.Zero)
-        {
-            logger.LogInformation("Project {ProjectId} waits {Seconds:F1} s for every node's first heartbeat since this planner started",
-                message.ProjectId, settling.TotalSeconds);
-            await Task.Delay(settling, context.CancellationToken);
-        }
-        var decision = PlannerTelemetry.TimePlacement(message.ProjectId, () => placements.Place(message));
+        if (nodes.UntilSettled() is var settling && settling > TimeSpan.Zero)
+            throw new PlannerSettlingException(settling);
+        var decision = PlannerTelemetry.TimePlacement(message.ProjectId, () => placer.Place(message));
         if (!decision.Succeeded)
         {
             logger.LogWarning("Could not place project {ProjectId}: {Code} {Reason}", message.ProjectId, decision.FailureCode, decision.Failure);
@@ -42,6 +41,21 @@ public sealed class ProjectSubmittedConsumer(
             return;
         }
 
+        try
+        {
+            await Announce(context, message, decision);
+        }
+        catch when (!decision.Repeated)
+        {
+            // Nothing left the outbox: give the capacity back, so the retry places the project as if for the first time.
+            ledger.ReleaseProject(message.ProjectId);
+            if (decision.Observatory is { New: true } observatory) ledger.ReleaseProject(observatory.ObservatoryId);
+            throw;
+        }
+    }
+
+    private async Task Announce(ConsumeContext<ProjectSubmitted> context, ProjectSubmitted message, PlacementDecision decision)
+    {
         // The customer's tracking server goes out first: the aggregator waits for it before it opens its port.
         var observatory = decision.Observatory;
         if (observatory is not null && (observatory.New || decision.Repeated))
@@ -49,31 +63,43 @@ public sealed class ProjectSubmittedConsumer(
             await context.Publish(new ProjectPlaced
             {
                 ProjectId = observatory.ObservatoryId,
+                Kind = DeploymentKinds.Observatory,
                 CustomerId = message.CustomerId!,
-                Actors = [observatory.Actor],
+                Actors = [observatory.TrackingServer],
                 TrackingUrl = observatory.TrackingUrl,
             });
-            await Send(context, observatory.Command);
+            await Deploy(context, observatory.TrackingServer);
         }
         await context.Publish(new ProjectPlaced
         {
             ProjectId = message.ProjectId,
+            Kind = DeploymentKinds.Project,
             CustomerId = message.CustomerId!,
             ReadinessTimeout = message.ReadinessTimeout,
             Actors = decision.Actors,
             ObservatoryId = observatory?.ObservatoryId,
             TrackingUrl = observatory?.TrackingUrl,
         });
-        foreach (var command in decision.Commands)
-            await Send(context, command);
-        logger.LogInformation("Placed project {ProjectId}: {Actors} actors{Repeat}{Observatory}", message.ProjectId, decision.Commands.Count,
+        foreach (var actor in decision.Actors)
+            await Deploy(context, actor);
+        logger.LogInformation("Placed project {ProjectId}: {Actors} actors{Repeat}{Observatory}", message.ProjectId, decision.Actors.Count,
             decision.Repeated ? " (repeated submission, same placement)" : "",
-            observatory is { New: true } ? $", and customer {message.CustomerId}'s observatory {observatory.ObservatoryId} on {observatory.Command.NodeId}" : "");
+            observatory is { New: true } ? $", and customer {message.CustomerId}'s observatory {observatory.ObservatoryId} on {observatory.TrackingServer.NodeId}" : "");
     }
 
-    private static async Task Send(ConsumeContext context, DeployActor command)
+    public static async Task Deploy(ConsumeContext context, PlacedActor placed)
     {
-        var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(command.NodeId));
-        await agent.Send(command);
+        var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(placed.NodeId));
+        await agent.Send(new DeployActor { NodeId = placed.NodeId, Actor = placed.Actor });
     }
+}
+
+/// <summary>
+/// The planner has just started and not every node has had the chance to report what it runs yet: the submission
+/// is retried once they have (the endpoint's retry policy), rather than waited out inside the consumer.
+/// </summary>
+public sealed class PlannerSettlingException(TimeSpan left)
+    : Exception($"The planner started less than a heartbeat interval ago; nodes' reports are still coming in for {left.TotalSeconds:F1} s.")
+{
+    public TimeSpan Left { get; } = left;
 }

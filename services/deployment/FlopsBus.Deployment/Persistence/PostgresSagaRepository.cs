@@ -117,9 +117,7 @@ public static class PostgresSagaRepositoryRegistration
             // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.
             r.AddHostedService(sp => new DeploymentSchemaMigration(sp.GetRequiredService<NpgsqlDataSource>()));
             r.TryAddSingleton(_ => new SagaDocumentCache(SagaDocumentCache.DefaultCapacity));
-            r.AddHostedService<DeadlineWatcher>();
-            r.TryAddSingleton<ActorStatusGauge>();
-            r.AddHostedService(sp => sp.GetRequiredService<ActorStatusGauge>());
+            r.TryAddSingleton<IDeploymentQueries, PostgresDeploymentQueries>();
             r.RegisterLoadSagaRepository<ProjectDeploymentState, PostgresSagaRepositoryContextFactory>();
             r.RegisterSagaRepository<ProjectDeploymentState, ProjectDeploymentStore,
                 SagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState>, PostgresSagaRepositoryContextFactory>();

@@ -1,11 +1,9 @@
 using System.Diagnostics.Metrics;
-using Dapper;
 using FlopsBus.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
-namespace FlopsBus.Deployment.Persistence;
+namespace FlopsBus.Deployment;
 
 /// <summary>
 /// The metric "flops.actors": actors of deployments under way or ready, by status. Counted from the stored
@@ -14,15 +12,17 @@ namespace FlopsBus.Deployment.Persistence;
 /// </summary>
 public sealed class ActorStatusGauge : BackgroundService
 {
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly IDeploymentQueries _queries;
     private readonly DeploymentOptions _options;
+    private readonly TimeProvider _clock;
     private readonly ILogger<ActorStatusGauge> _logger;
     private volatile IReadOnlyDictionary<string, int> _counts = new Dictionary<string, int>();
 
-    public ActorStatusGauge(NpgsqlDataSource dataSource, DeploymentOptions options, ILogger<ActorStatusGauge> logger)
+    public ActorStatusGauge(IDeploymentQueries queries, DeploymentOptions options, TimeProvider clock, ILogger<ActorStatusGauge> logger)
     {
-        _dataSource = dataSource;
+        _queries = queries;
         _options = options;
+        _clock = clock;
         _logger = logger;
         FlopsTelemetry.Meter.CreateObservableGauge("flops.actors",
             () => _counts.Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>("flops.status", c.Key))),
@@ -33,19 +33,12 @@ public sealed class ActorStatusGauge : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.MetricsInterval);
+        using var timer = new PeriodicTimer(_options.MetricsInterval, _clock);
         do
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(stoppingToken);
-                var documents = await connection.QueryAsync<string>(new CommandDefinition(
-                    "SELECT state::text FROM project_deployments WHERE current_state IN ('Placing', 'Deploying', 'Ready')",
-                    cancellationToken: stoppingToken));
-                _counts = documents.Select(ProjectDeploymentStore.Read)
-                    .SelectMany(d => d.Actors.Where(a => !a.Retired))
-                    .GroupBy(a => a.Status)
-                    .ToDictionary(g => g.Key, g => g.Count());
+                _counts = await _queries.ActorsByStatus(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

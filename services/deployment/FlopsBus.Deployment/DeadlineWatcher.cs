@@ -1,0 +1,33 @@
+using FlopsBus.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlopsBus.Deployment;
+
+/// <summary>
+/// Announces deployments whose next deadline has passed. RabbitMQ here has no delayed-message plugin, so the
+/// deadlines live in the saga's store and are found by scanning: one that fell while the host was down is found on
+/// the first scan after it starts. The saga checks a deadline is really due before acting on it. Time comes from
+/// the host's <see cref="TimeProvider"/>, so tests move a clock instead of waiting.
+/// </summary>
+public sealed class DeadlineWatcher(IDeploymentQueries queries, DeploymentOptions options, IBus bus, TimeProvider clock, ILogger<DeadlineWatcher> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.DeadlineScanInterval, clock);
+        do
+        {
+            try
+            {
+                foreach (var projectId in await queries.PassedDeadlines(clock.GetUtcNow(), stoppingToken))
+                    await bus.Publish(new ProjectDeadlinePassed { ProjectId = projectId }, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Scanning for passed deadlines failed; trying again at the next scan");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using FlopsBus.Contracts;
+using MassTransit;
+using MassTransit.Saga;
+
+namespace FlopsBus.Deployment.Persistence;
+
+/// <summary>
+/// The queries over MassTransit's in-memory saga store (the embedded system and unit tests). Its instances are the
+/// live objects the saga changes, so each is read as a copy (its stored document), taken again if a change was
+/// under way while it was copied.
+/// </summary>
+public sealed class InMemoryDeploymentQueries(IQuerySagaRepository<ProjectDeploymentState> query, ILoadSagaRepository<ProjectDeploymentState> load)
+    : IDeploymentQueries
+{
+    public async Task<IReadOnlyList<(Guid ProjectId, Guid ActorId)>> ActorsOnNode(string nodeId, CancellationToken cancellationToken) =>
+        (await All())
+            .Where(d => DeploymentStates.HoldingActors.Contains(d.CurrentState))
+            .SelectMany(d => d.Actors.Where(a => a.NodeId == nodeId && !a.Gone).Select(a => (d.CorrelationId, a.ActorId)))
+            .ToList();
+
+    public async Task<IReadOnlyList<Guid>> PassedDeadlines(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await All()).Where(d => d.NextDeadline <= now).Select(d => d.CorrelationId).ToList();
+
+    public async Task<IReadOnlyList<Guid>> Retired(IReadOnlyCollection<ActorSpec> actors, CancellationToken cancellationToken)
+    {
+        var retired = new List<Guid>();
+        foreach (var actor in actors)
+        {
+            if (await Copy(actor.ProjectId) is not { } deployment) continue;
+            var known = deployment.Actors.Find(a => a.ActorId == actor.ActorId);
+            if (DeploymentStates.Over.Contains(deployment.CurrentState) || known is { Retired: true } || known?.RemovedAt is not null)
+                retired.Add(actor.ActorId);
+        }
+        return retired;
+    }
+
+    public async Task<IReadOnlyList<ProjectSummary>> List(string? customerId, int limit, CancellationToken cancellationToken) =>
+        (await All())
+            .Where(d => customerId is null || d.CustomerId == customerId)
+            .Select(ProjectStatusView.Summary)
+            .OrderByDescending(s => s.UpdatedAt)
+            .Take(limit)
+            .ToList();
+
+    public async Task<IReadOnlyDictionary<string, int>> ActorsByStatus(CancellationToken cancellationToken) =>
+        (await All())
+            .Where(d => DeploymentStates.UnderWayOrReady.Contains(d.CurrentState))
+            .SelectMany(d => d.Actors.Where(a => !a.Retired))
+            .GroupBy(a => a.Status)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+    private async Task<List<ProjectDeploymentState>> All()
+    {
+        var copies = new List<ProjectDeploymentState>();
+        foreach (var id in await query.Find(new SagaQuery<ProjectDeploymentState>(_ => true)))
+            if (await Copy(id) is { } copy) copies.Add(copy);
+        return copies;
+    }
+
+    private async Task<ProjectDeploymentState?> Copy(Guid id)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var instance = await load.Load(id);
+            if (instance is null) return null;
+            try
+            {
+                var copy = ProjectDeploymentStore.Read(JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState));
+                copy.CurrentState = instance.CurrentState;
+                return copy;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // The saga changed the instance's actors while it was copied; the next copy sees the change through.
+            }
+        }
+    }
+}
