@@ -20,11 +20,15 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
 
     private DeployActor Learner(string? image = null, string[]? dataTags = null) => new()
     {
-        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = node.NodeId, Role = ActorRoles.Learner, Instance = 0,
-        Image = image ?? TestEnvironment.LearnerImage, DataTags = dataTags ?? ["mnist"],
-        // Nobody listens there: these learners fetch their data and then keep trying, which is all these tests need.
-        AggregatorEndpoint = $"127.0.0.1:{node.AggregatorPort + 9}",
-        Resources = new ActorResources { CpuMillis = 500, MemoryMb = 256 },
+        NodeId = node.NodeId,
+        Actor = new ActorSpec
+        {
+            ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), Role = ActorRoles.Learner, Instance = 0,
+            Image = image ?? TestEnvironment.LearnerImage, DataTags = dataTags ?? ["mnist"],
+            // Nobody listens there: these learners fetch their data and then keep trying, which is all these tests need.
+            AggregatorEndpoint = $"127.0.0.1:{node.AggregatorPort + 9}",
+            Resources = new ActorResources { CpuMillis = 500, MemoryMb = 256 },
+        },
     };
 
     private async Task Send(object command)
@@ -47,9 +51,9 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
 
     private async Task Remove(DeployActor actor)
     {
-        var removedBefore = Events.All<ActorRemoved>().Count(r => r.ActorId == actor.ActorId);
-        await Send(new RemoveActor { ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = node.NodeId, Reason = "test over" });
-        await Events.WaitFor<ActorRemoved>(r => r.ActorId == actor.ActorId, Patience, count: removedBefore + 1);
+        var removedBefore = Events.All<ActorRemoved>().Count(r => r.ActorId == actor.Actor.ActorId);
+        await Send(new RemoveActor { ProjectId = actor.Actor.ProjectId, ActorId = actor.Actor.ActorId, NodeId = node.NodeId, Reason = "test over" });
+        await Events.WaitFor<ActorRemoved>(r => r.ActorId == actor.Actor.ActorId, Patience, count: removedBefore + 1);
     }
 
     [Fact]
@@ -58,10 +62,10 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner(image: $"{TestEnvironment.Registry}/flops/sample-learner:no-such-tag");
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Pull);
         Assert.Equal($"image {TestEnvironment.Registry}/flops/sample-learner:no-such-tag not found in registry {TestEnvironment.Registry} (manifest unknown)",
             failed.Reason);
-        Assert.Empty(await node.Containers(Labels.Actor, actor.ActorId.ToString()));
+        Assert.Empty(await node.Containers(Labels.Actor, actor.Actor.ActorId.ToString()));
     }
 
     [Fact]
@@ -70,7 +74,7 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner(image: $"127.0.0.1:{node.DownRegistryPort}/flops/sample-learner:1");
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Pull);
         Assert.Equal($"registry 127.0.0.1:{node.DownRegistryPort} unreachable after 3 attempts: connection refused", failed.Reason);
     }
 
@@ -82,7 +86,7 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var sent = Stopwatch.StartNew();
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Pull);
         Assert.StartsWith($"pulling {registry}/flops/sample-learner:1 timed out after {AgentOnDockerFixture.PullTimeout.TotalSeconds:0} s", failed.Reason);
         Assert.True(sent.Elapsed >= AgentOnDockerFixture.PullTimeout, $"failed after {sent.Elapsed}, before the timeout");
     }
@@ -94,7 +98,7 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner(image: $"{registry}/flops/sample-learner:1");
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Pull);
         Assert.Contains($"registry '{registry}', which this node does not allow", failed.Reason);
         Assert.False(node.ForbiddenRegistry.Pending(), "something connected to the registry that is not allowed");
     }
@@ -105,7 +109,7 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner(image: $"{node.LoginRegistry.Address}/flops/sample-learner:1");
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Pull);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Pull);
         Assert.Equal($"image {node.LoginRegistry.Address}/flops/sample-learner:1 not found in registry {node.LoginRegistry.Address} (manifest unknown)",
             failed.Reason);
         Assert.Contains($"{AgentOnDockerFixture.RegistryUser}:{node.RegistryPassword}", node.LoginRegistry.Logins);
@@ -118,9 +122,9 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner() with { NodeId = "some-other-node" };
         await Send(actor);
 
-        var failed = await Failure(actor.ActorId, FailureStages.Create);
+        var failed = await Failure(actor.Actor.ActorId, FailureStages.Create);
         Assert.Contains("refused", failed.Reason);
-        Assert.Empty(await node.Containers(Labels.Actor, actor.ActorId.ToString()));
+        Assert.Empty(await node.Containers(Labels.Actor, actor.Actor.ActorId.ToString()));
     }
 
     [Fact]
@@ -129,13 +133,13 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner();
         await Task.WhenAll(Send(actor), Send(actor));
 
-        await Events.WaitFor<ActorStarted>(s => s.ActorId == actor.ActorId, Patience);
-        await node.Agent.WaitForOutput($"Actor {actor.ActorId} already runs", Patience);
+        await Events.WaitFor<ActorStarted>(s => s.ActorId == actor.Actor.ActorId, Patience);
+        await node.Agent.WaitForOutput($"Actor {actor.Actor.ActorId} already runs", Patience);
         await Send(actor);
-        await node.Agent.WaitForOutput($"Actor {actor.ActorId} already runs", Patience, count: 2);
+        await node.Agent.WaitForOutput($"Actor {actor.Actor.ActorId} already runs", Patience, count: 2);
 
-        var containers = await node.Containers(Labels.Actor, actor.ActorId.ToString());
-        Assert.Equal(ActorProtocol.ContainerName(actor.ActorId), Assert.Single(containers).Names.Single().TrimStart('/'));
+        var containers = await node.Containers(Labels.Actor, actor.Actor.ActorId.ToString());
+        Assert.Equal(ActorProtocol.ContainerName(actor.Actor.ActorId), Assert.Single(containers).Names.Single().TrimStart('/'));
         await Remove(actor);
     }
 
@@ -145,11 +149,11 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         var actor = Learner(dataTags: ["no-such-tag"]);
         await Send(actor);
 
-        var exited = await Failure(actor.ActorId, FailureStages.Exited);
+        var exited = await Failure(actor.Actor.ActorId, FailureStages.Exited);
         Assert.Equal(2, exited.ExitCode);
         Assert.Contains("exited on its own with code 2", exited.Reason);
         Assert.Contains("no data for tag no-such-tag", exited.Reason);
-        var data = await Failure(actor.ActorId, FailureStages.Data);
+        var data = await Failure(actor.Actor.ActorId, FailureStages.Data);
         Assert.Contains("no data for tag no-such-tag", data.Reason);
         await Remove(actor);
     }
@@ -159,8 +163,8 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
     {
         var actor = Learner();
         await Send(actor);
-        var started = (await Events.WaitFor<ActorStarted>(s => s.ActorId == actor.ActorId, Patience))[0];
-        var fetched = (await Events.WaitFor<DataFetched>(d => d.ActorId == actor.ActorId, Patience))[0];
+        var started = (await Events.WaitFor<ActorStarted>(s => s.ActorId == actor.Actor.ActorId, Patience))[0];
+        var fetched = (await Events.WaitFor<DataFetched>(d => d.ActorId == actor.Actor.ActorId, Patience))[0];
         Assert.Equal(600, fetched.Samples);
 
         var inspected = await node.Docker.Containers.InspectContainerAsync(started.ContainerId);
@@ -174,16 +178,16 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         Assert.Equal("host", host.NetworkMode);
         var mount = Assert.Single(inspected.Mounts);
         Assert.Equal((node.DataDir, DockerActorRuntime.DataMountPath, false), (mount.Source, mount.Destination, mount.RW));
-        Assert.Equal(actor.ProjectId.ToString(), inspected.Config.Labels[Labels.Project]);
-        Assert.Equal(actor.ActorId.ToString(), inspected.Config.Labels[Labels.Actor]);
+        Assert.Equal(actor.Actor.ProjectId.ToString(), inspected.Config.Labels[Labels.Project]);
+        Assert.Equal(actor.Actor.ActorId.ToString(), inspected.Config.Labels[Labels.Actor]);
         Assert.Equal(ActorRoles.Learner, inspected.Config.Labels[Labels.Role]);
         Assert.Equal(node.NodeId, inspected.Config.Labels[Labels.Node]);
-        Assert.Contains($"{ActorProtocol.Aggregator}={actor.AggregatorEndpoint}", inspected.Config.Env);
+        Assert.Contains($"{ActorProtocol.Aggregator}={actor.Actor.AggregatorEndpoint}", inspected.Config.Env);
         Assert.Contains($"{ActorProtocol.DataDir}={DockerActorRuntime.DataMountPath}", inspected.Config.Env);
         Assert.Contains($"{ActorProtocol.NodeId}={node.NodeId}", inspected.Config.Env);
 
         await Remove(actor);
-        Assert.Empty(await node.Containers(Labels.Actor, actor.ActorId.ToString()));
+        Assert.Empty(await node.Containers(Labels.Actor, actor.Actor.ActorId.ToString()));
         // Removing what is already gone is not an error: it is reported removed again.
         await Remove(actor);
     }
@@ -195,14 +199,14 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
 
         var fresh = Learner(image: image);
         await Send(fresh);
-        var pulled = (await Events.WaitFor<ImagePulled>(p => p.ActorId == fresh.ActorId, Patience))[0];
+        var pulled = (await Events.WaitFor<ImagePulled>(p => p.ActorId == fresh.Actor.ActorId, Patience))[0];
         Assert.False(pulled.AlreadyCached);
         Assert.Equal(digest, pulled.Digest);
         Assert.True(pulled.Duration > TimeSpan.Zero);
 
         var again = Learner(image: image);
         await Send(again);
-        var cached = (await Events.WaitFor<ImagePulled>(p => p.ActorId == again.ActorId, Patience))[0];
+        var cached = (await Events.WaitFor<ImagePulled>(p => p.ActorId == again.Actor.ActorId, Patience))[0];
         Assert.True(cached.AlreadyCached);
         Assert.Equal(digest, cached.Digest);
 

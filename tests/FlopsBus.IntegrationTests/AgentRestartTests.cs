@@ -94,7 +94,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
     {
         var placed = _system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == _projectId);
         var containers = await ProjectContainers();
-        Assert.Equal(placed.Actors.Select(a => a.ActorId.ToString()).Order(), containers.Select(c => c.Labels[Labels.Actor]).Order());
+        Assert.Equal(placed.Actors.Select(a => a.Actor.ActorId.ToString()).Order(), containers.Select(c => c.Labels[Labels.Actor]).Order());
         Assert.All(containers, c => Assert.Equal("running", c.State));
         Assert.DoesNotContain(_system.Events.All<ActorFailed>(), f => f.ProjectId == _projectId);
         return containers;
@@ -105,7 +105,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
         var placed = _system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == _projectId);
         var agent = await _system.Bus.GetSendEndpoint(EndpointNames.AgentAddress(NodeId));
         foreach (var actor in placed.Actors)
-            await agent.Send(new RemoveActor { ProjectId = _projectId, ActorId = actor.ActorId, NodeId = NodeId, Reason = "test over" });
+            await agent.Send(new RemoveActor { ProjectId = _projectId, ActorId = actor.Actor.ActorId, NodeId = NodeId, Reason = "test over" });
         await _system.Events.WaitFor<ActorRemoved>(r => r.ProjectId == _projectId, Patience, count: placed.Actors.Count);
         Assert.Empty(await ProjectContainers());
     }

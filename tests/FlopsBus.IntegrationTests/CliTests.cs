@@ -46,8 +46,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Matches($@"proj[0-9a-f]{{12}} .*{ready.ProjectId} .* cli .* READY .* 3 ", listed.Out);
         Assert.Matches($@"observatory .*{ready.ObservatoryId} .* cli .* READY .* 1 ", listed.Out);
         var listedJson = JsonSerializer.Deserialize<List<ProjectSummary>>((await Flops("status", "--json")).Out, Json)!;
-        Assert.Contains(listedJson, p => p.ProjectId == ready.ProjectId && p.Status == ProjectStatuses.Ready && !p.Observatory);
-        Assert.Contains(listedJson, p => p.ProjectId == ready.ObservatoryId && p.Observatory);
+        Assert.Contains(listedJson, p => p.ProjectId == ready.ProjectId && p.Status == ProjectStatuses.Ready && p.Kind == DeploymentKinds.Project);
+        Assert.Contains(listedJson, p => p.ProjectId == ready.ObservatoryId && p.Kind == DeploymentKinds.Observatory);
 
         var cancelled = await Flops("cancel", ready.ProjectId.ToString(), "--reason", "cli test");
         Assert.Equal(0, cancelled.ExitCode);

@@ -26,19 +26,20 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     public Task InitializeAsync() => _system.InitializeAsync();
     public Task DisposeAsync() => _system.DisposeAsync();
 
-    private static PlacedActor Actor(string role, int instance) => new()
+    private PlacedActor Actor(string role, int instance) => new()
     {
-        ActorId = Guid.NewGuid(), Role = role, Instance = instance, NodeId = $"node-{instance % 3}", Image = "127.0.0.1:5000/x:1", Endpoint = "127.0.0.1:41000"
+        Actor = new ActorSpec { ProjectId = _projectId, ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = "127.0.0.1:5000/x:1" },
+        NodeId = $"node-{instance % 3}", Endpoint = "127.0.0.1:41000"
     };
 
     private ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "pg", Actors = _actors };
 
     private IEnumerable<object> EventsOf(PlacedActor a)
     {
-        yield return new ActorStarted { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Role, StartedAt = DateTimeOffset.UtcNow };
-        if (a.Role != ActorRoles.Learner) yield break;
-        yield return new DataFetched { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Samples = 10 };
-        yield return new AggregatorConnected { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId };
+        yield return new ActorStarted { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Actor.Role, StartedAt = DateTimeOffset.UtcNow };
+        if (a.Actor.Role != ActorRoles.Learner) yield break;
+        yield return new DataFetched { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Samples = 10 };
+        yield return new AggregatorConnected { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId };
     }
 
     private async Task<(string State, int Version, JsonElement Document)?> Row()
@@ -167,7 +168,7 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         // The learner on node-9 is re-placed; the planner here never placed this project and no node reports it, so
         // the replacement fails and the saga gives the project up, naming why.
         var failed = await _system.Events.WaitFor<ProjectFailed>(f => f.ProjectId == _projectId, Patience);
-        Assert.Equal($"re-placing actor {_actors[3].ActorId} failed: UNKNOWN_PLACEMENT: No node reports actors of project {_projectId}, and this planner holds no placement for it.",
+        Assert.Equal($"re-placing actor {_actors[3].Actor.ActorId} failed: UNKNOWN_PLACEMENT: No node reports actors of project {_projectId}, and this planner holds no placement for it.",
             failed[0].Reason);
         var row = await WaitForRow(r => r.State == "TearingDown");
         var failure = row.Document.GetProperty("actors").EnumerateArray().Single(a => a.GetProperty("nodeId").GetString() == "node-9").GetProperty("failure").GetString();

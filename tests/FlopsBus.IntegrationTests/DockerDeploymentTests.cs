@@ -29,15 +29,15 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         Assert.Equal(3, running.Count);
         Assert.All(running, c => Assert.Equal("running", c.State));
         Assert.Equal(
-            placed.Actors.Select(a => (a.ActorId.ToString(), a.Role, a.NodeId)).Order(),
+            placed.Actors.Select(a => (a.Actor.ActorId.ToString(), a.Actor.Role, a.NodeId)).Order(),
             running.Select(c => (c.Labels[Labels.Actor], c.Labels[Labels.Role], c.Labels[Labels.Node])).Order());
-        var learnerNodes = placed.Actors.Where(a => a.Role == ActorRoles.Learner).Select(a => a.NodeId).ToList();
+        var learnerNodes = placed.Actors.Where(a => a.Actor.Role == ActorRoles.Learner).Select(a => a.NodeId).ToList();
         Assert.DoesNotContain(_cluster.Agents[0].NodeId, learnerNodes);
 
         foreach (var actor in placed.Actors)
         {
             var agent = await system.Bus.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
-            await agent.Send(new RemoveActor { ProjectId = project.ProjectId, ActorId = actor.ActorId, NodeId = actor.NodeId, Reason = "test over" });
+            await agent.Send(new RemoveActor { ProjectId = project.ProjectId, ActorId = actor.Actor.ActorId, NodeId = actor.NodeId, Reason = "test over" });
         }
         await system.Events.WaitFor<ActorRemoved>(r => r.ProjectId == project.ProjectId, ThreeNodeCluster.Patience, count: 3);
         Assert.Empty(await _cluster.Containers(project.ProjectId, all: true));
@@ -55,7 +55,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         await WaitForReady(second);
 
         var placed = system.Events.All<ProjectPlaced>();
-        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Actor.Role == ActorRoles.TrackingServer));
         Assert.All(placed.Where(p => p.ProjectId == first.ProjectId || p.ProjectId == second.ProjectId),
             p => Assert.Equal((observatory.ProjectId, observatory.TrackingUrl), (p.ObservatoryId, p.TrackingUrl)));
         var tracking = Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
@@ -96,7 +96,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
 
         var placed = system.Events.All<ProjectPlaced>();
         Assert.Equal(observatoryId, placed.Single(p => p.ProjectId == second.ProjectId).ObservatoryId);
-        Assert.DoesNotContain(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        Assert.DoesNotContain(placed, p => p.Actors.Any(a => a.Actor.Role == ActorRoles.TrackingServer));
         Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
     }
 

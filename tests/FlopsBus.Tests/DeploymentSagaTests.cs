@@ -34,22 +34,23 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     public Task InitializeAsync() => Harness.Start();
     public async Task DisposeAsync() => await _provider.DisposeAsync();
 
-    private static PlacedActor Actor(string role, int instance, string node) => new()
+    private PlacedActor Actor(string role, int instance, string node) => new()
     {
-        ActorId = Guid.NewGuid(), Role = role, Instance = instance, NodeId = node, Image = "127.0.0.1:5000/x:1", Endpoint = "127.0.0.1:41000"
+        Actor = new ActorSpec { ProjectId = _projectId, ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = "127.0.0.1:5000/x:1" },
+        NodeId = node, Endpoint = "127.0.0.1:41000"
     };
 
     private ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "c", Actors = [_aggregator, .. _learners] };
 
     private object[] EventsOf(PlacedActor a)
     {
-        var started = new ActorStarted { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, ContainerId = "c-" + a.Instance, Role = a.Role, StartedAt = DateTimeOffset.UtcNow };
-        if (a.Role != ActorRoles.Learner) return [started];
+        var started = new ActorStarted { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, ContainerId = "c-" + a.Actor.Instance, Role = a.Actor.Role, StartedAt = DateTimeOffset.UtcNow };
+        if (a.Actor.Role != ActorRoles.Learner) return [started];
         return
         [
             started,
-            new DataFetched { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Samples = 600 },
-            new AggregatorConnected { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint },
+            new DataFetched { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Samples = 600 },
+            new AggregatorConnected { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint },
         ];
     }
 
@@ -81,7 +82,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         await Harness.Bus.Publish(Placed with { ObservatoryId = observatoryId, TrackingUrl = "http://127.0.0.1:41000" });
         await Harness.Bus.Publish(new ActorStarted
         {
-            ProjectId = observatoryId, ActorId = server.ActorId, NodeId = server.NodeId, ContainerId = "t", Role = server.Role, StartedAt = DateTimeOffset.UtcNow
+            ProjectId = observatoryId, ActorId = server.Actor.ActorId, NodeId = server.NodeId, ContainerId = "t", Role = server.Actor.Role, StartedAt = DateTimeOffset.UtcNow
         });
 
         Assert.NotNull(await Saga.Exists(observatoryId, m => m.Ready));
@@ -131,7 +132,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
     }
 
     private ActorFailed Failure(PlacedActor a, string stage = FailureStages.Data, string reason = "no data for tag mnist") =>
-        new() { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId, Stage = stage, Reason = reason };
+        new() { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Stage = stage, Reason = reason };
 
     private IReadOnlyList<(Guid ActorId, string Queue)> Removals() =>
         Harness.Sent.Select<RemoveActor>().Select(s => (s.Context.Message.ActorId, s.Context.DestinationAddress!.AbsolutePath.TrimStart('/'))).ToList();
@@ -143,14 +144,14 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         await PublishAll(new[] { _aggregator, _learners[0] }.SelectMany(EventsOf));
         await Harness.Bus.Publish(Failure(_learners[1]));
 
-        Assert.True(await Harness.Sent.Any<ReplaceActor>(x => x.Context.Message.ActorId == _learners[1].ActorId && x.Context.Message.FailedNodeId == "node-3"));
-        Assert.Equal([(_learners[1].ActorId, EndpointNames.Agent("node-3"))], Removals());
+        Assert.True(await Harness.Sent.Any<ReplaceActor>(x => x.Context.Message.Actor.ActorId == _learners[1].Actor.ActorId && x.Context.Message.FailedNodeId == "node-3"));
+        Assert.Equal([(_learners[1].Actor.ActorId, EndpointNames.Agent("node-3"))], Removals());
         var replacement = Actor(ActorRoles.Learner, 1, "node-2");
-        await Harness.Bus.Publish(new ActorReplaced { ProjectId = _projectId, ReplacedActorId = _learners[1].ActorId, Actor = replacement });
+        await Harness.Bus.Publish(new ActorReplaced { ProjectId = _projectId, ReplacedActorId = _learners[1].Actor.ActorId, Replacement = replacement });
         await PublishAll(EventsOf(replacement));
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
-        Assert.DoesNotContain(Harness.Published.Select<ProjectReady>().Single().Context.Message.Actors, a => a.ActorId == _learners[1].ActorId);
+        Assert.DoesNotContain(Harness.Published.Select<ProjectReady>().Single().Context.Message.Actors, a => a.ActorId == _learners[1].Actor.ActorId);
         Assert.False(await Harness.Published.Any<ProjectFailed>());
     }
 
@@ -165,11 +166,11 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
         var failed = Harness.Published.Select<ProjectFailed>().Single().Context.Message;
-        Assert.Equal(_learners[0].ActorId, failed.FailedActorId);
+        Assert.Equal(_learners[0].Actor.ActorId, failed.FailedActorId);
         Assert.Contains("after 1 replacement(s) already", failed.Reason);
-        Assert.Contains((_aggregator.ActorId, EndpointNames.Agent("node-1")), Removals());
+        Assert.Contains((_aggregator.Actor.ActorId, EndpointNames.Agent("node-1")), Removals());
 
-        await PublishAll(Placed.Actors.Select(a => new ActorRemoved { ProjectId = _projectId, ActorId = a.ActorId, NodeId = a.NodeId }));
+        await PublishAll(Placed.Actors.Select(a => new ActorRemoved { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId }));
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Undeployed));
     }
 
@@ -205,7 +206,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
 
         await Harness.Bus.Publish(new ActorReplacementFailed
         {
-            ProjectId = _projectId, ActorId = _learners[0].ActorId, ReasonCode = PlacementFailureCodes.NoWorkerCapacity, Reason = "no room"
+            ProjectId = _projectId, ActorId = _learners[0].Actor.ActorId, ReasonCode = PlacementFailureCodes.NoWorkerCapacity, Reason = "no room"
         });
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.TearingDown));
@@ -236,7 +237,7 @@ public sealed class DeploymentSagaTests : IAsyncLifetime
         await PublishAll(EventsOf(root).Concat(EventsOf(cluster)).Concat(EventsOf(learner)));
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
 
-        await Harness.Bus.Publish(new AggregatorConnected { ProjectId = _projectId, ActorId = cluster.ActorId, NodeId = cluster.NodeId });
+        await Harness.Bus.Publish(new AggregatorConnected { ProjectId = _projectId, ActorId = cluster.Actor.ActorId, NodeId = cluster.NodeId });
 
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
     }

@@ -18,7 +18,7 @@ public class PlacementEngineTests
         });
 
     private static PlacementRequest Request(int learners) =>
-        new(Guid.NewGuid(), "127.0.0.1:5000/a:1", "127.0.0.1:5000/l:1", learners, Small, Small);
+        new("127.0.0.1:5000/a:1", "127.0.0.1:5000/l:1", learners, Small, Small);
 
     [Fact]
     public void Learners_land_only_on_nodes_with_the_learner_add_on()

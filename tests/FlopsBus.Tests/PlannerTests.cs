@@ -76,14 +76,14 @@ public sealed class PlannerTests : IAsyncLifetime
             "published instead: " + string.Join(", ", Harness.Published.Select<object>().Select(m => m.Context.Message)));
         var placed = Harness.Published.Select<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId).Single().Context.Message;
         Assert.Equal(3, placed.Actors.Count);
-        var commands = Harness.Sent.Select<DeployActor>(x => x.Context.Message.ProjectId == project.ProjectId).ToList();
+        var commands = Harness.Sent.Select<DeployActor>(x => x.Context.Message.Actor.ProjectId == project.ProjectId).ToList();
         Assert.Equal(3, commands.Count);
         Assert.All(commands, c => Assert.EndsWith(EndpointNames.Agent(c.Context.Message.NodeId), c.Context.DestinationAddress!.AbsolutePath));
-        var aggregator = placed.Actors.Single(a => a.Role == ActorRoles.Aggregator);
-        Assert.All(commands.Where(c => c.Context.Message.Role == ActorRoles.Learner), c =>
+        var aggregator = placed.Actors.Single(a => a.Actor.Role == ActorRoles.Aggregator);
+        Assert.All(commands.Where(c => c.Context.Message.Actor.Role == ActorRoles.Learner), c =>
         {
-            Assert.Equal(aggregator.Endpoint, c.Context.Message.AggregatorEndpoint);
-            Assert.Equal(["mnist"], c.Context.Message.DataTags);
+            Assert.Equal(aggregator.Endpoint, c.Context.Message.Actor.AggregatorEndpoint);
+            Assert.Equal(["mnist"], c.Context.Message.Actor.DataTags);
         });
     }
 
@@ -97,7 +97,7 @@ public sealed class PlannerTests : IAsyncLifetime
         await Harness.InactivityTask;
 
         // The project's three actors and the customer's tracking server, each sent twice to the same node.
-        var commands = Harness.Sent.Select<DeployActor>().Select(c => (c.Context.Message.ActorId, c.Context.Message.NodeId)).ToList();
+        var commands = Harness.Sent.Select<DeployActor>().Select(c => (c.Context.Message.Actor.ActorId, c.Context.Message.NodeId)).ToList();
         Assert.Equal(8, commands.Count);
         Assert.Equal(4, commands.Distinct().Count());
     }
@@ -115,14 +115,14 @@ public sealed class PlannerTests : IAsyncLifetime
         await Harness.InactivityTask;
 
         var placed = Harness.Published.Select<ProjectPlaced>().Select(p => p.Context.Message).ToList();
-        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Role == ActorRoles.TrackingServer));
+        var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Actor.Role == ActorRoles.TrackingServer));
         var projects = placed.Where(p => p.ProjectId == first.ProjectId || p.ProjectId == second.ProjectId).ToList();
         Assert.Equal(2, projects.Count);
         Assert.All(projects, p => Assert.Equal((observatory.ProjectId, observatory.TrackingUrl), (p.ObservatoryId!.Value, p.TrackingUrl)));
         var sent = Harness.Sent.Select<DeployActor>().Select(c => c.Context.Message).ToList();
-        Assert.Equal(ActorRoles.TrackingServer, sent[0].Role);
-        Assert.Single(sent, c => c.Role == ActorRoles.TrackingServer);
-        Assert.All(sent.Where(c => c.Role == ActorRoles.Aggregator), c => Assert.Equal(observatory.TrackingUrl, c.TrackingUrl));
+        Assert.Equal(ActorRoles.TrackingServer, sent[0].Actor.Role);
+        Assert.Single(sent, c => c.Actor.Role == ActorRoles.TrackingServer);
+        Assert.All(sent.Where(c => c.Actor.Role == ActorRoles.Aggregator), c => Assert.Equal(observatory.TrackingUrl, c.Actor.TrackingUrl));
     }
 
     [Fact]

@@ -10,17 +10,21 @@ public class ActorProtocolTests
 
     private static DeployActor Command(string role) => new()
     {
-        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = "node-2", Role = role, Instance = 3, CustomerId = "acme",
+        NodeId = "node-2",
+        Actor = new ActorSpec
+        {
+        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), Role = role, Instance = 3, CustomerId = "acme",
         Image = "127.0.0.1:5000/flops/sample-learner:1", Resources = Resources,
         ListenPort = role == ActorRoles.Aggregator ? 41007 : null,
         AggregatorEndpoint = role == ActorRoles.Aggregator ? null : "127.0.0.1:41007",
         DataTags = role == ActorRoles.Learner ? ["mnist", "cifar"] : [],
         MinLearners = role == ActorRoles.Aggregator ? 2 : 0,
         TrackingUrl = role == ActorRoles.Aggregator ? "http://127.0.0.1:5001" : null,
+        },
     };
 
     private static ActorLaunch Launch(DeployActor command) =>
-        ActorProtocol.Launch(command, ImageReference.TryParse(command.Image, out var image) ? image : null!, command.NodeId, "/srv/data");
+        ActorProtocol.Launch(command.Actor, ImageReference.TryParse(command.Actor.Image, out var image) ? image : null!, command.NodeId, "/srv/data");
 
     [Fact]
     public void A_learner_gets_its_aggregator_its_data_tags_and_the_node_s_data()
@@ -51,14 +55,14 @@ public class ActorProtocolTests
         var command = Command(role);
         var launch = Launch(command);
 
-        var read = ActorProtocol.ReadBack(launch.Labels, launch.Environment, command.Image, Resources);
+        var read = ActorProtocol.ReadBack(launch.Labels, launch.Environment, command.Actor.Image, Resources);
 
         Assert.NotNull(read);
         // Records compare lists by reference: compare the tags on their own.
         string[] none = [];
-        Assert.Equal(command with { DataTags = none }, read with { DataTags = none });
-        Assert.Equal(command.DataTags, read.DataTags);
-        Assert.Equal($"flops-{command.ActorId:N}", launch.Name);
+        Assert.Equal(command.Actor with { DataTags = none }, read with { DataTags = none });
+        Assert.Equal(command.Actor.DataTags, read.DataTags);
+        Assert.Equal($"flops-{command.Actor.ActorId:N}", launch.Name);
     }
 
     [Fact]

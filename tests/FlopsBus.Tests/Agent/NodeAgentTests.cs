@@ -35,8 +35,12 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
     private static DeployActor Learner(string image = "127.0.0.1:5000/flops/sample-learner:1", string node = Node) => new()
     {
-        ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), NodeId = node, Role = ActorRoles.Learner, Image = image,
-        AggregatorEndpoint = "127.0.0.1:41000", DataTags = ["mnist"], Resources = new ActorResources { CpuMillis = 500, MemoryMb = 512 },
+        NodeId = node,
+        Actor = new ActorSpec
+        {
+            ProjectId = Guid.NewGuid(), ActorId = Guid.NewGuid(), Role = ActorRoles.Learner, Image = image,
+            AggregatorEndpoint = "127.0.0.1:41000", DataTags = ["mnist"], Resources = new ActorResources { CpuMillis = 500, MemoryMb = 512 },
+        },
     };
 
     private Task<bool> Published<T>(Func<T, bool> match) where T : class => Harness.Published.Any<T>(p => match(p.Context.Message));
@@ -65,7 +69,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
         await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
 
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Reason.Contains("refused")));
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId && f.Reason.Contains("refused")));
         Assert.Equal(0, _runtime.Pulls);
     }
 
@@ -76,7 +80,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
         await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
 
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Pull
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId && f.Stage == FailureStages.Pull
                                                       && f.Reason.Contains("registry.example.com") && f.Reason.Contains("does not allow")));
         Assert.Equal(0, _runtime.Pulls);
     }
@@ -89,14 +93,14 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
         var deployment = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
         await _runtime.PullBegan.Task;
-        await _agent.Remove(new RemoveActor { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = Node, Reason = "torn down" },
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "torn down" },
             Harness.Bus, CancellationToken.None);
         await deployment;
 
         Assert.Equal(0, _runtime.Starts);
-        Assert.Equal([ActorProtocol.ContainerName(command.ActorId)], _runtime.Removed);
-        Assert.True(await Published<ActorRemoved>(r => r.ActorId == command.ActorId));
-        Assert.False(await Published<ActorFailed>(f => f.ActorId == command.ActorId));
+        Assert.Equal([ActorProtocol.ContainerName(command.Actor.ActorId)], _runtime.Removed);
+        Assert.True(await Published<ActorRemoved>(r => r.ActorId == command.Actor.ActorId));
+        Assert.False(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId));
     }
 
     [Fact]
@@ -104,7 +108,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     {
         var command = Learner();
 
-        await _agent.Remove(new RemoveActor { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = Node, Reason = "cancelled" },
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "cancelled" },
             Harness.Bus, CancellationToken.None);
         await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
 
@@ -127,13 +131,13 @@ public sealed class NodeAgentTests : IAsyncLifetime
     public async Task An_actor_that_exits_is_reported_with_its_code_and_last_lines()
     {
         var command = Learner();
-        _runtime.Output[$"id-{ActorProtocol.ContainerName(command.ActorId)}"] = (["reading mnist", """FLOPS-EVENT {"event":"failed","reason":"no data"}"""], 2);
+        _runtime.Output[$"id-{ActorProtocol.ContainerName(command.Actor.ActorId)}"] = (["reading mnist", """FLOPS-EVENT {"event":"failed","reason":"no data"}"""], 2);
 
         await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
 
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 2
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 2
                                                       && f.Reason.Contains("reading mnist")));
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.ActorId && f.Stage == FailureStages.Data && f.Reason == "no data"));
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId && f.Stage == FailureStages.Data && f.Reason == "no data"));
     }
 
     [Fact]
@@ -144,29 +148,30 @@ public sealed class NodeAgentTests : IAsyncLifetime
         var neverStarted = Learner();
         var otherNode = Learner(node: "node-8");
         _runtime.Found.AddRange([
-            new FoundActor(running, "c-running", DateTimeOffset.UtcNow, FoundActorState.Running),
-            new FoundActor(exited, "c-exited", DateTimeOffset.UtcNow, FoundActorState.Exited),
-            new FoundActor(neverStarted, "c-created", DateTimeOffset.UtcNow, FoundActorState.NeverStarted),
-            new FoundActor(otherNode, "c-other", DateTimeOffset.UtcNow, FoundActorState.Running),
+            new FoundActor(running.Actor, "c-running", DateTimeOffset.UtcNow, FoundActorState.Running),
+            new FoundActor(exited.Actor, "c-exited", DateTimeOffset.UtcNow, FoundActorState.Exited),
+            new FoundActor(neverStarted.Actor, "c-created", DateTimeOffset.UtcNow, FoundActorState.NeverStarted),
+            new FoundActor(otherNode.Actor, "c-other", DateTimeOffset.UtcNow, FoundActorState.Running),
         ]);
+        _runtime.OtherNodes.Add(otherNode.Actor.ActorId);
         _runtime.Output["c-running"] = ([@"FLOPS-EVENT {""event"":""data-fetched"",""samples"":600}", @"FLOPS-EVENT {""event"":""aggregator-connected""}"], null);
         _runtime.Output["c-exited"] = (["aggregator 127.0.0.1:41000 unreachable"], 3);
 
         await _agent.TakeBack(CancellationToken.None);
 
-        Assert.Equal([ActorProtocol.ContainerName(neverStarted.ActorId)], _runtime.Removed);
+        Assert.Equal([ActorProtocol.ContainerName(neverStarted.Actor.ActorId)], _runtime.Removed);
         Assert.Equal(3000, (await _agent.Snapshot(CancellationToken.None)).Free.CpuMillis);
 
-        await _agent.ReportTakenBack();
+        await _agent.Reconcile(CancellationToken.None);
 
-        Assert.True(await Published<ActorStarted>(s => s.ActorId == running.ActorId && s.ContainerId == "c-running"));
-        Assert.True(await Published<DataFetched>(d => d.ActorId == running.ActorId && d.Samples == 600));
-        Assert.True(await Published<AggregatorConnected>(c => c.ActorId == running.ActorId));
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == exited.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 3));
-        Assert.False(await Published<ActorStarted>(s => s.ActorId == exited.ActorId));
+        Assert.True(await Published<ActorStarted>(s => s.ActorId == running.Actor.ActorId && s.ContainerId == "c-running"));
+        Assert.True(await Published<DataFetched>(d => d.ActorId == running.Actor.ActorId && d.Samples == 600));
+        Assert.True(await Published<AggregatorConnected>(c => c.ActorId == running.Actor.ActorId));
+        Assert.True(await Published<ActorFailed>(f => f.ActorId == exited.Actor.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 3));
+        Assert.False(await Published<ActorStarted>(s => s.ActorId == exited.Actor.ActorId));
         // Removed once reported: the report is seen first.
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!_runtime.Removed.Contains(ActorProtocol.ContainerName(exited.ActorId)))
+        while (!_runtime.Removed.Contains(ActorProtocol.ContainerName(exited.Actor.ActorId)))
             await Task.Delay(10, patience.Token);
 
         await _agent.Deploy(running, Harness.Bus, CancellationToken.None);
