@@ -60,13 +60,39 @@ public class NodeRegistryTests
         var project = planner.Place(Project() with { Resources = new ProjectResources { Aggregator = Half, Learner = new ActorResources { CpuMillis = 200, MemoryMb = 200 } } });
         var learner = project.Actors.Single(c => c.Actor.Role == ActorRoles.Learner);
         Assert.Equal(500, Free());
-        planner.Observe(Node("learner", true) with { Actors = [placedBefore, Running(learner.Actor.ActorId, 200)] });
+        planner.Observe(Node("learner", true) with { Actors = [placedBefore, learner.Actor] });
         Assert.Equal(500, Free());
 
+        // Removed: given back at once. A report taken before the removal counts it again, the next one drops it for good.
         planner.Ledger.Release(learner.Actor.ActorId);
+        Assert.Equal(700, Free());
+        planner.Observe(Node("learner", true) with { Actors = [placedBefore, learner.Actor] });
         Assert.Equal(500, Free());
         planner.Observe(Node("learner", true) with { Actors = [placedBefore] });
         Assert.Equal(700, Free());
+    }
+
+    [Fact]
+    public void A_planner_that_hears_from_no_node_declares_none_lost_and_gives_every_node_its_grace_again_once_it_hears()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var planner = Planner(clock);
+        planner.Observe(Node("plain", false));
+        planner.Observe(Node("learner", true));
+
+        // Cut off from the bus for 40 s (grace 15 s): silence from everyone is no evidence against anyone.
+        clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Empty(planner.Nodes.Sweep());
+
+        // Back on the bus: the first node heard; the other gets its grace from now, and is lost only once it has run out.
+        planner.Observe(Node("plain", false));
+        Assert.Empty(planner.Nodes.Sweep());
+        clock.Advance(TimeSpan.FromSeconds(14));
+        planner.Observe(Node("plain", false));
+        Assert.Empty(planner.Nodes.Sweep());
+        clock.Advance(TimeSpan.FromSeconds(2));
+        planner.Observe(Node("plain", false));
+        Assert.Equal("learner", Assert.Single(planner.Nodes.Sweep()).NodeId);
     }
 
     [Fact]
@@ -213,13 +239,13 @@ public class NodeRegistryTests
         var planner = Planner();
         foreach (var (id, learns) in new[] { ("plain", false), ("l1", true), ("l2", true) })
             planner.Observe(Node(id, learns) with { Actors = PlannerUnderTest.On(placed, id) });
+        Assert.Equal(placed.Select(p => p.Actor.ActorId).Order(), planner.Ledger.Project(project.ProjectId).Select(p => p.Actor.ActorId).Order());
         var moved = planner.Replace(new ReplaceActor { Actor = learner.Actor, FailedNodeId = learner.NodeId, Reason = "crashed" });
 
         var command = Assert.Single(moved.Actors);
         Assert.NotEqual(learner.NodeId, command.NodeId);
-        Assert.NotEqual(learner.Actor.ActorId, command.Actor.ActorId);
         Assert.Equal(learner.Actor with { ActorId = command.Actor.ActorId }, command.Actor);
-        Assert.Equal(placed.Select(p => p.Actor.ActorId).Order(), planner.Ledger.Project(project.ProjectId).Select(p => p.Actor.ActorId).Order());
+        Assert.NotEqual(learner.Actor.ActorId, command.Actor.ActorId);
     }
 
     [Fact]

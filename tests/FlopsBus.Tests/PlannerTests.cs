@@ -141,7 +141,9 @@ public sealed class PlannerTests : IAsyncLifetime
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new PlannerOptions { SweepInterval = TimeSpan.FromSeconds(1) };
         var nodes = new NodeRegistry(options, clock);
-        nodes.Observe(new NodeSnapshot { NodeId = "quiet", Address = "127.0.0.1", HeartbeatInterval = TimeSpan.FromSeconds(2) });
+        NodeSnapshot Node(string id) => new() { NodeId = id, Address = "127.0.0.1", HeartbeatInterval = TimeSpan.FromSeconds(2) };
+        nodes.Observe(Node("quiet"));
+        nodes.Observe(Node("chatty"));
         using var monitor = new NodeLivenessMonitor(nodes, options, Harness.Bus, clock, NullLogger<NodeLivenessMonitor>.Instance);
         await monitor.StartAsync(CancellationToken.None);
 
@@ -149,6 +151,7 @@ public sealed class PlannerTests : IAsyncLifetime
         for (var second = 0; second < 300 && !Harness.Published.Select<NodeLost>().Any(); second++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
+            nodes.Observe(Node("chatty"));
             await Task.Delay(10);
         }
 

@@ -90,7 +90,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             When(DataFetched).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
             When(AggregatorConnected).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
             When(ActorFailed).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
-            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).ThenAsync(ctx => FailurePolicy.TearDown(ctx, Now())).TransitionTo(TearingDown));
+            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).TearDown(this, Now));
 
         // Deploying and Ready: fold in progress, re-place a failed learner once, give up otherwise.
         During(Deploying, Ready,
@@ -114,8 +114,8 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
                     ctx.Saga.Reason = $"re-placing actor {ctx.Message.ActorId} failed: {ctx.Message.ReasonCode}: {ctx.Message.Reason}";
                     ctx.Saga.Log(Now(), "replacement-failed", ctx.Message.ActorId, ctx.Saga.Reason);
                 })
-                .ThenAsync(ctx => FailurePolicy.TearDown(ctx, Now())).TransitionTo(TearingDown),
-            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).ThenAsync(ctx => FailurePolicy.TearDown(ctx, Now())).TransitionTo(TearingDown));
+                .TearDown(this, Now),
+            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).TearDown(this, Now));
 
         // A deadline fails the project; the watcher may announce one more than once, or late, so check it is due.
         During(Placing, Deploying,
@@ -125,7 +125,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
                     ctx.Saga.Reason = ProjectFacts.PassedDeadline(ctx.Saga, Now());
                     ctx.Saga.Log(Now(), "deadline-passed", detail: ctx.Saga.Reason);
                 })
-                .ThenAsync(ctx => FailurePolicy.TearDown(ctx, Now())).TransitionTo(TearingDown),
+                .TearDown(this, Now),
             Ignore(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, Now()) is null));
         During(Ready, TearingDown, Failed, Undeployed, Ignore(DeadlinePassed));
 
@@ -174,6 +174,11 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
         saga.Log(now, "lost", failed.ActorId, failed.Reason);
     }
 
+    /// <summary>Tears the deployment down; one whose actors are all gone already (lost with their nodes) is undeployed at once.</summary>
+    internal EventActivityBinder<ProjectDeploymentState, T> TearDownBranch<T>(EventActivityBinder<ProjectDeploymentState, T> binder, Func<DateTimeOffset> now)
+        where T : class =>
+        binder.ThenAsync(ctx => FailurePolicy.TearDown(ctx, now())).TransitionTo(TearingDown).If(ctx => ctx.Saga.AllGone, done => Undeploy(done, now));
+
     private EventActivityBinder<ProjectDeploymentState, T> Undeploy<T>(EventActivityBinder<ProjectDeploymentState, T> binder, Func<DateTimeOffset> now)
         where T : class =>
         binder.Then(ctx => ctx.Saga.Log(now(), "undeployed")).TransitionTo(Undeployed);
@@ -183,7 +188,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
         Func<BehaviorContext<ProjectDeploymentState, T>, ActorProgress> failed, Func<DateTimeOffset> now) where T : class =>
         binder.IfElse(ctx => FailurePolicy.CanReplace(ctx.Saga, failed(ctx)),
             replace => replace.ThenAsync(ctx => FailurePolicy.Replace(ctx, failed(ctx), now())).TransitionTo(Deploying),
-            giveUp => giveUp.Then(ctx => FailurePolicy.Explain(ctx.Saga, failed(ctx))).ThenAsync(ctx => FailurePolicy.TearDown(ctx, now())).TransitionTo(TearingDown));
+            giveUp => giveUp.Then(ctx => FailurePolicy.Explain(ctx.Saga, failed(ctx))).TearDown(this, now));
 
     /// <summary>Ready is declared once per recovery: on the fact that completes the set, not on every fact after it.</summary>
     private bool ReadyNow<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class =>
@@ -218,4 +223,10 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             }).ToList()
         });
     }
+}
+
+internal static class TearDownExtensions
+{
+    public static EventActivityBinder<ProjectDeploymentState, T> TearDown<T>(this EventActivityBinder<ProjectDeploymentState, T> binder,
+        ProjectDeploymentStateMachine machine, Func<DateTimeOffset> now) where T : class => machine.TearDownBranch(binder, now);
 }
