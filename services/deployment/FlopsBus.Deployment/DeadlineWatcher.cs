@@ -9,13 +9,17 @@ namespace FlopsBus.Deployment;
 /// Announces deployments whose next deadline has passed. RabbitMQ here has no delayed-message plugin, so the
 /// deadlines live in the saga's store and are found by scanning: one that fell while the host was down is found on
 /// the first scan after it starts. The saga checks a deadline is really due before acting on it. Time comes from
-/// the host's <see cref="TimeProvider"/>, so tests move a clock instead of waiting.
+/// the host's <see cref="TimeProvider"/>, so tests move a clock instead of waiting. It starts scanning once the host
+/// has started, the bus included: a deadline announced before the saga's endpoint is bound would go nowhere.
 /// </summary>
-public sealed class DeadlineWatcher(IDeploymentQueries queries, DeploymentOptions options, IBus bus, TimeProvider clock, ILogger<DeadlineWatcher> logger)
-    : BackgroundService
+public sealed class DeadlineWatcher(IDeploymentQueries queries, DeploymentOptions options, IBus bus, TimeProvider clock,
+    IHostApplicationLifetime lifetime, ILogger<DeadlineWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.DeadlineScanInterval, clock);
         do
         {
