@@ -176,6 +176,37 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_planner_that_never_saw_the_placement_re_places_a_failed_learner_from_the_spec_the_saga_keeps()
+    {
+        // Placed by a planner before this one started: this planner knows the nodes, nothing of the project.
+        foreach (var node in new[] { "node-0", "node-1", "node-2" })
+            await _system.Bus.Publish(new NodeRegistered
+            {
+                Node = new NodeSnapshot
+                {
+                    NodeId = node, Address = "127.0.0.1", AddOns = [NodeAddOns.FlopsLearner], Capacity = new ActorResources { CpuMillis = 8000, MemoryMb = 8192 },
+                    PortRangeStart = 41000, PortRangeEnd = 41009,
+                }
+            });
+        await _system.WaitForNodes(3, Patience);
+        var learner = _actors[3] with { Actor = _actors[3].Actor with { DataTags = ["mnist"], AggregatorEndpoint = "127.0.0.1:41000" } };
+        _actors[3] = learner;
+        await _system.Bus.Publish(Placed);
+        await WaitForRow(r => r.State == "Deploying");
+
+        await _system.Bus.Publish(new ActorFailed { ProjectId = _projectId, ActorId = learner.Actor.ActorId, NodeId = learner.NodeId, Stage = FailureStages.Exited, Reason = "exit 1" });
+
+        var replaced = (await _system.Events.WaitFor<ActorReplaced>(r => r.ProjectId == _projectId, Patience))[0];
+        Assert.Equal(learner.Actor.ActorId, replaced.ReplacedActorId);
+        Assert.NotEqual(learner.NodeId, replaced.Replacement.NodeId);
+        Assert.Equal((learner.Actor.Role, learner.Actor.Instance, learner.Actor.Image, "mnist", "127.0.0.1:41000"),
+            (replaced.Replacement.Actor.Role, replaced.Replacement.Actor.Instance, replaced.Replacement.Actor.Image,
+             replaced.Replacement.Actor.DataTags.Single(), replaced.Replacement.Actor.AggregatorEndpoint));
+        var row = await WaitForRow(r => r.Document.GetProperty("actors").EnumerateArray().Any(a => a.GetProperty("actorId").GetGuid() == replaced.Replacement.Actor.ActorId));
+        Assert.Equal("Deploying", row.State);
+    }
+
+    [Fact]
     public async Task The_actors_by_status_gauge_counts_what_the_stored_deployments_say()
     {
         await _system.Bus.Publish(Placed);

@@ -26,6 +26,7 @@ public sealed class RecordedEvents : IAsyncDisposable
             e.Handler<AggregatorConnected>(Record);
             e.Handler<ActorFailed>(Record);
             e.Handler<ActorRemoved>(Record);
+            e.Handler<ActorReplaced>(Record);
         });
     }
 
