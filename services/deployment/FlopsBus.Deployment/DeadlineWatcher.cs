@@ -13,13 +13,17 @@ namespace FlopsBus.Deployment;
 /// has started, the bus included: a deadline announced before the saga's endpoint is bound would go nowhere.
 /// </summary>
 public sealed class DeadlineWatcher(IDeploymentQueries queries, DeploymentOptions options, IBus bus, TimeProvider clock,
-    IHostApplicationLifetime lifetime, ILogger<DeadlineWatcher> logger) : BackgroundService
+    IServiceProvider services, ILogger<DeadlineWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-            await started.Task.WaitAsync(stoppingToken);
+        // A test harness runs hosted services without a host, hence without a lifetime: it starts scanning at once.
+        if (services.GetService(typeof(IHostApplicationLifetime)) is IHostApplicationLifetime lifetime)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+                await started.Task.WaitAsync(stoppingToken);
+        }
         using var timer = new PeriodicTimer(options.DeadlineScanInterval, clock);
         do
         {

@@ -20,7 +20,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1)));
         _provider = services.BuildServiceProvider(true);
-        _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096 }, _runtime, () => Harness.Bus,
+        _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096, RetiredActorsTimeout = TimeSpan.FromSeconds(1) }, _runtime, () => Harness.Bus,
             NullLogger<NodeAgent>.Instance);
     }
 
