@@ -10,58 +10,8 @@ namespace FlopsBus.Tests;
 /// Lost nodes, replacements and strays, on the in-memory transport and the in-memory saga store, registered as the
 /// embedded system registers them: the same consumers as with PostgreSQL.
 /// </summary>
-public sealed class DeploymentAfterLostNodesTests : IAsyncLifetime
+public sealed class DeploymentAfterLostNodesTests : SagaScenario
 {
-    private readonly ServiceProvider _provider = new ServiceCollection()
-        .AddMassTransitTestHarness(x =>
-        {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
-            x.AddDeploymentSaga();
-        })
-        .BuildServiceProvider(true);
-
-    private readonly Guid _projectId = Guid.NewGuid();
-    private readonly PlacedActor _aggregator;
-    private readonly PlacedActor[] _learners;
-
-    public DeploymentAfterLostNodesTests()
-    {
-        _aggregator = Actor(ActorRoles.Aggregator, 0, "node-1");
-        _learners = [Actor(ActorRoles.Learner, 0, "node-2"), Actor(ActorRoles.Learner, 1, "node-3")];
-    }
-
-    private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
-    private ISagaStateMachineTestHarness<ProjectDeploymentStateMachine, ProjectDeploymentState> Saga =>
-        Harness.GetSagaStateMachineHarness<ProjectDeploymentStateMachine, ProjectDeploymentState>();
-
-    public Task InitializeAsync() => Harness.Start();
-    public async Task DisposeAsync() => await _provider.DisposeAsync();
-
-    private PlacedActor Actor(string role, int instance, string node) => new()
-    {
-        Actor = new ActorSpec
-        {
-            ProjectId = _projectId, CustomerId = "acme", ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = "127.0.0.1:5000/x:1",
-            DataTags = role == ActorRoles.Learner ? ["mnist"] : [], AggregatorEndpoint = role == ActorRoles.Learner ? "127.0.0.1:41000" : null,
-        },
-        NodeId = node, Endpoint = "127.0.0.1:41000"
-    };
-
-    private ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "acme", Actors = [_aggregator, .. _learners] };
-
-    private IEnumerable<object> EventsOf(PlacedActor a)
-    {
-        yield return new ActorStarted { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, ContainerId = "c", Role = a.Actor.Role };
-        if (a.Actor.Role != ActorRoles.Learner) yield break;
-        yield return new DataFetched { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Samples = 600 };
-        yield return new AggregatorConnected { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId };
-    }
-
-    private async Task PublishAll(IEnumerable<object> messages)
-    {
-        foreach (var m in messages) await Harness.Bus.Publish(m);
-    }
-
     private async Task<PlacedActor> ReplaceAfterNodeLoss(PlacedActor learner, string newNode)
     {
         await Harness.Bus.Publish(new NodeLost { NodeId = learner.NodeId, Reason = "no heartbeat" });

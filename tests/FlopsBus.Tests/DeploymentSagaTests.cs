@@ -7,58 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlopsBus.Tests;
 
 /// <summary>One harness scenario per test: the saga on MassTransit's in-memory test harness.</summary>
-public sealed class DeploymentSagaTests : IAsyncLifetime
+public sealed class DeploymentSagaTests : SagaScenario
 {
-    private readonly ServiceProvider _provider = new ServiceCollection()
-        .AddMassTransitTestHarness(x =>
-        {
-            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(3));
-            x.AddDeploymentSaga();
-        })
-        .BuildServiceProvider(true);
-
-    private readonly Guid _projectId = Guid.NewGuid();
-    private readonly PlacedActor _aggregator;
-    private readonly PlacedActor[] _learners;
-
-    public DeploymentSagaTests()
-    {
-        _aggregator = Actor(ActorRoles.Aggregator, 0, "node-1");
-        _learners = [Actor(ActorRoles.Learner, 0, "node-2"), Actor(ActorRoles.Learner, 1, "node-3")];
-    }
-
-    private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
-    private ISagaStateMachineTestHarness<ProjectDeploymentStateMachine, ProjectDeploymentState> Saga =>
-        Harness.GetSagaStateMachineHarness<ProjectDeploymentStateMachine, ProjectDeploymentState>();
-
-    public Task InitializeAsync() => Harness.Start();
-    public async Task DisposeAsync() => await _provider.DisposeAsync();
-
-    private PlacedActor Actor(string role, int instance, string node) => new()
-    {
-        Actor = new ActorSpec { ProjectId = _projectId, ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = "127.0.0.1:5000/x:1" },
-        NodeId = node, Endpoint = "127.0.0.1:41000"
-    };
-
-    private ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "c", Actors = [_aggregator, .. _learners] };
-
-    private object[] EventsOf(PlacedActor a)
-    {
-        var started = new ActorStarted { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, ContainerId = "c-" + a.Actor.Instance, Role = a.Actor.Role, StartedAt = DateTimeOffset.UtcNow };
-        if (a.Actor.Role != ActorRoles.Learner) return [started];
-        return
-        [
-            started,
-            new DataFetched { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Samples = 600 },
-            new AggregatorConnected { ProjectId = _projectId, ActorId = a.Actor.ActorId, NodeId = a.NodeId, Aggregator = a.Endpoint },
-        ];
-    }
-
-    private async Task PublishAll(IEnumerable<object> messages)
-    {
-        foreach (var m in messages) await Harness.Bus.Publish(m);
-    }
-
     private Task<bool> ReadyPublished() => Harness.Published.Any<ProjectReady>(x => x.Context.Message.ProjectId == _projectId);
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             When(DataFetched).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
             When(AggregatorConnected).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
             When(ActorFailed).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())).TransitionTo(Placing),
-            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).TearDown(this, Now));
+            TearDownBranch(When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())), Now));
 
         // Deploying and Ready: fold in progress, re-place a failed learner once, give up otherwise.
         During(Deploying, Ready,
@@ -108,24 +108,22 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             When(ActorReplaced)
                 .Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, options, Now()))
                 .If(ReadyNow, ready => DeclareReadyBranch(ready, Now)),
-            When(ReplacementFailed)
+            TearDownBranch(When(ReplacementFailed)
                 .Then(ctx =>
                 {
                     ctx.Saga.Reason = $"re-placing actor {ctx.Message.ActorId} failed: {ctx.Message.ReasonCode}: {ctx.Message.Reason}";
                     ctx.Saga.Log(Now(), "replacement-failed", ctx.Message.ActorId, ctx.Saga.Reason);
-                })
-                .TearDown(this, Now),
-            When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())).TearDown(this, Now));
+                }), Now),
+            TearDownBranch(When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())), Now));
 
         // A deadline fails the project; the watcher may announce one more than once, or late, so check it is due.
         During(Placing, Deploying,
-            When(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, Now()) is not null)
+            TearDownBranch(When(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, Now()) is not null)
                 .Then(ctx =>
                 {
                     ctx.Saga.Reason = ProjectFacts.PassedDeadline(ctx.Saga, Now());
                     ctx.Saga.Log(Now(), "deadline-passed", detail: ctx.Saga.Reason);
-                })
-                .TearDown(this, Now),
+                }), Now),
             Ignore(DeadlinePassed, ctx => ProjectFacts.PassedDeadline(ctx.Saga, Now()) is null));
         During(Ready, TearingDown, Failed, Undeployed, Ignore(DeadlinePassed));
 
@@ -175,7 +173,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
     }
 
     /// <summary>Tears the deployment down; one whose actors are all gone already (lost with their nodes) is undeployed at once.</summary>
-    internal EventActivityBinder<ProjectDeploymentState, T> TearDownBranch<T>(EventActivityBinder<ProjectDeploymentState, T> binder, Func<DateTimeOffset> now)
+    private EventActivityBinder<ProjectDeploymentState, T> TearDownBranch<T>(EventActivityBinder<ProjectDeploymentState, T> binder, Func<DateTimeOffset> now)
         where T : class =>
         binder.ThenAsync(ctx => FailurePolicy.TearDown(ctx, now())).TransitionTo(TearingDown).If(ctx => ctx.Saga.AllGone, done => Undeploy(done, now));
 
@@ -188,7 +186,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
         Func<BehaviorContext<ProjectDeploymentState, T>, ActorProgress> failed, Func<DateTimeOffset> now) where T : class =>
         binder.IfElse(ctx => FailurePolicy.CanReplace(ctx.Saga, failed(ctx)),
             replace => replace.ThenAsync(ctx => FailurePolicy.Replace(ctx, failed(ctx), now())).TransitionTo(Deploying),
-            giveUp => giveUp.Then(ctx => FailurePolicy.Explain(ctx.Saga, failed(ctx))).TearDown(this, now));
+            giveUp => TearDownBranch(giveUp.Then(ctx => FailurePolicy.Explain(ctx.Saga, failed(ctx))), now));
 
     /// <summary>Ready is declared once per recovery: on the fact that completes the set, not on every fact after it.</summary>
     private bool ReadyNow<T>(BehaviorContext<ProjectDeploymentState, T> ctx) where T : class =>
@@ -223,10 +221,4 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             }).ToList()
         });
     }
-}
-
-internal static class TearDownExtensions
-{
-    public static EventActivityBinder<ProjectDeploymentState, T> TearDown<T>(this EventActivityBinder<ProjectDeploymentState, T> binder,
-        ProjectDeploymentStateMachine machine, Func<DateTimeOffset> now) where T : class => machine.TearDownBranch(binder, now);
 }

@@ -26,6 +26,10 @@ public static class ProjectStatusView
         Timeline = saga.Timeline,
     };
 
+    /// <summary>The actors of these deployments that still count (not retired), by status: the actor gauge's figures.</summary>
+    public static IReadOnlyDictionary<string, int> CountByStatus(IEnumerable<ProjectDeploymentState> deployments) =>
+        deployments.SelectMany(d => d.Actors.Where(a => !a.Retired)).GroupBy(a => a.Status).ToDictionary(g => g.Key, g => g.Count());
+
     /// <summary>One line of the listing, for a store that holds the instances themselves.</summary>
     public static ProjectSummary Summary(ProjectDeploymentState saga)
     {

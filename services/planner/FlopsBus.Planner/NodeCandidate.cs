@@ -31,8 +31,8 @@ public sealed class NodeCandidate
     public int FreeCpuMillis => Node.Capacity.CpuMillis - HeldCpuMillis;
     public int FreeMemoryMb => Node.Capacity.MemoryMb - HeldMemoryMb;
 
-    /// <summary>The actors holding this node.</summary>
-    public IEnumerable<PlacedActor> Actors => _holders.Values.Select(h => h.Placed);
+    /// <summary>The actor, if it holds this node.</summary>
+    public PlacedActor? Holding(Guid actorId) => _holders.GetValueOrDefault(actorId)?.Placed;
 
     public bool Caches(string image) => _cachedImages.Contains(image);
 

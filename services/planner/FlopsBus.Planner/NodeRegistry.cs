@@ -129,7 +129,4 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     internal IReadOnlyList<NodeCandidate> Live => _live;
 
     internal NodeCandidate? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var entry) ? entry.Candidate : null;
-
-    /// <summary>Every node heard from, lost ones with what they last reported; read only while holding <see cref="Gate"/>.</summary>
-    internal IEnumerable<(NodeCandidate Candidate, bool Lost)> All => _nodes.Values.Select(e => (e.Candidate, e.Lost));
 }

@@ -65,12 +65,4 @@ public static class ProjectActors
             Endpoint = node.Endpoint(a.Port!.Value),
         };
     }
-
-    /// <summary>The order of the status table and of ProjectPlaced: aggregators, then cluster aggregators, then learners.</summary>
-    public static int RoleOrder(string role) => role switch
-    {
-        ActorRoles.TrackingServer or ActorRoles.Aggregator or ActorRoles.RootAggregator => 0,
-        ActorRoles.ClusterAggregator => 1,
-        _ => 2
-    };
 }

@@ -37,7 +37,7 @@ public sealed class ProjectPlacer(NodeRegistry nodes, ReservationLedger ledger, 
         {
             var observatory = ledger.Observatory(project.CustomerId!) is { } existing ? new ObservatoryPlacement(existing, New: false) : null;
             if (ledger.Project(project.ProjectId) is { Count: > 0 } placed)
-                return new PlacementDecision(Ordered(placed), null, null, Repeated: true, observatory);
+                return new PlacementDecision(placed, null, null, Repeated: true, observatory);
 
             if (observatory is null && options.TrackingImage.Length > 0)
             {
@@ -87,7 +87,4 @@ public sealed class ProjectPlacer(NodeRegistry nodes, ReservationLedger ledger, 
             return new PlacementDecision([replacement], null, null);
         }
     }
-
-    private static List<PlacedActor> Ordered(IEnumerable<PlacedActor> actors) =>
-        actors.OrderBy(a => ProjectActors.RoleOrder(a.Actor.Role)).ThenBy(a => a.Actor.Instance).ToList();
 }

@@ -68,7 +68,7 @@ public sealed class ProjectSubmittedConsumer(
                 Actors = [observatory.TrackingServer],
                 TrackingUrl = observatory.TrackingUrl,
             });
-            await Deploy(context, observatory.TrackingServer);
+            await context.Deploy(observatory.TrackingServer);
         }
         await context.Publish(new ProjectPlaced
         {
@@ -81,16 +81,10 @@ public sealed class ProjectSubmittedConsumer(
             TrackingUrl = observatory?.TrackingUrl,
         });
         foreach (var actor in decision.Actors)
-            await Deploy(context, actor);
+            await context.Deploy(actor);
         logger.LogInformation("Placed project {ProjectId}: {Actors} actors{Repeat}{Observatory}", message.ProjectId, decision.Actors.Count,
             decision.Repeated ? " (repeated submission, same placement)" : "",
             observatory is { New: true } ? $", and customer {message.CustomerId}'s observatory {observatory.ObservatoryId} on {observatory.TrackingServer.NodeId}" : "");
-    }
-
-    public static async Task Deploy(ConsumeContext context, PlacedActor placed)
-    {
-        var agent = await context.GetSendEndpoint(EndpointNames.AgentAddress(placed.NodeId));
-        await agent.Send(new DeployActor { NodeId = placed.NodeId, Actor = placed.Actor });
     }
 }
 
@@ -99,7 +93,4 @@ public sealed class ProjectSubmittedConsumer(
 /// is retried once they have (the endpoint's retry policy), rather than waited out inside the consumer.
 /// </summary>
 public sealed class PlannerSettlingException(TimeSpan left)
-    : Exception($"The planner started less than a heartbeat interval ago; nodes' reports are still coming in for {left.TotalSeconds:F1} s.")
-{
-    public TimeSpan Left { get; } = left;
-}
+    : Exception($"The planner started less than a heartbeat interval ago; nodes' reports are still coming in for {left.TotalSeconds:F1} s.");

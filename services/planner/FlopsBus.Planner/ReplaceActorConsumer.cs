@@ -23,7 +23,7 @@ public sealed class ReplaceActorConsumer(ProjectPlacer placer, ILogger<ReplaceAc
         }
         var replacement = decision.Actors[0];
         await context.Publish(new ActorReplaced { ProjectId = failed.ProjectId, ReplacedActorId = failed.ActorId, Replacement = replacement });
-        await ProjectSubmittedConsumer.Deploy(context, replacement);
+        await context.Deploy(replacement);
         logger.LogInformation("Re-placed actor {ActorId} of project {ProjectId} from {Failed} to {NodeId} as {NewActorId}",
             failed.ActorId, failed.ProjectId, replace.FailedNodeId, replacement.NodeId, replacement.Actor.ActorId);
     }

@@ -11,7 +11,8 @@ namespace FlopsBus.Planner;
 public sealed class ReservationLedger(NodeRegistry nodes)
 {
     private readonly Dictionary<Guid, string> _nodeOf = new();
-    private readonly Dictionary<Guid, HashSet<Guid>> _byProject = new();
+    /// <summary>Each project's actors in the order they were placed, so a repeated submission gets the same placement back.</summary>
+    private readonly Dictionary<Guid, List<Guid>> _byProject = new();
     private readonly Dictionary<string, Guid> _observatories = new(StringComparer.Ordinal);
 
     /// <summary>Records a node's report: its view, and the actors it runs held against it (taken back when unknown).</summary>
@@ -86,7 +87,7 @@ public sealed class ReservationLedger(NodeRegistry nodes)
     public PlacedActor? Find(Guid actorId)
     {
         lock (nodes.Gate)
-            return _nodeOf.TryGetValue(actorId, out var nodeId) ? nodes.Find(nodeId)?.Actors.FirstOrDefault(a => a.Actor.ActorId == actorId) : null;
+            return _nodeOf.TryGetValue(actorId, out var nodeId) ? nodes.Find(nodeId)?.Holding(actorId) : null;
     }
 
     /// <summary>The customer's tracking server, if the customer has an observatory.</summary>

@@ -118,6 +118,18 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_actor_s_gate_is_let_go_once_its_deployment_and_removal_are_done()
+    {
+        var command = Learner();
+
+        await Task.WhenAll(_agent.Deploy(command, Harness.Bus, CancellationToken.None), _agent.Deploy(command, Harness.Bus, CancellationToken.None));
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "done" },
+            Harness.Bus, CancellationToken.None);
+
+        Assert.Equal((1, 0), (_runtime.Starts, _agent.GatesInUse));
+    }
+
+    [Fact]
     public async Task Removing_an_actor_the_node_never_had_is_not_an_error()
     {
         var actorId = Guid.NewGuid();

@@ -25,12 +25,15 @@ public sealed class InMemoryDeploymentQueries(IQuerySagaRepository<ProjectDeploy
     public async Task<IReadOnlyList<Guid>> Retired(IReadOnlyCollection<ActorSpec> actors, CancellationToken cancellationToken)
     {
         var retired = new List<Guid>();
-        foreach (var actor in actors)
+        foreach (var project in actors.GroupBy(a => a.ProjectId))
         {
-            if (await Copy(actor.ProjectId) is not { } deployment) continue;
-            var known = deployment.Actors.Find(a => a.ActorId == actor.ActorId);
-            if (DeploymentStates.Over.Contains(deployment.CurrentState) || known is { Retired: true } || known?.RemovedAt is not null)
-                retired.Add(actor.ActorId);
+            if (await Copy(project.Key) is not { } deployment) continue;
+            foreach (var actor in project)
+            {
+                var known = deployment.Actors.Find(a => a.ActorId == actor.ActorId);
+                if (DeploymentStates.Over.Contains(deployment.CurrentState) || known is { Retired: true } || known?.RemovedAt is not null)
+                    retired.Add(actor.ActorId);
+            }
         }
         return retired;
     }
@@ -44,11 +47,7 @@ public sealed class InMemoryDeploymentQueries(IQuerySagaRepository<ProjectDeploy
             .ToList();
 
     public async Task<IReadOnlyDictionary<string, int>> ActorsByStatus(CancellationToken cancellationToken) =>
-        (await All())
-            .Where(d => DeploymentStates.UnderWayOrReady.Contains(d.CurrentState))
-            .SelectMany(d => d.Actors.Where(a => !a.Retired))
-            .GroupBy(a => a.Status)
-            .ToDictionary(g => g.Key, g => g.Count());
+        ProjectStatusView.CountByStatus((await All()).Where(d => DeploymentStates.UnderWayOrReady.Contains(d.CurrentState)));
 
     private async Task<List<ProjectDeploymentState>> All()
     {
@@ -66,9 +65,7 @@ public sealed class InMemoryDeploymentQueries(IQuerySagaRepository<ProjectDeploy
             if (instance is null) return null;
             try
             {
-                var copy = ProjectDeploymentStore.Read(JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState));
-                copy.CurrentState = instance.CurrentState;
-                return copy;
+                return ProjectDeploymentStore.Read(JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState));
             }
             catch (InvalidOperationException) when (attempt < 3)
             {

@@ -7,8 +7,6 @@ namespace FlopsBus.Deployment.Persistence;
 /// <summary>The queries across deployments, in SQL over the saga's table and its JSON documents.</summary>
 public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDeploymentQueries
 {
-    public const int MaxLimit = 1000;
-
     public async Task<IReadOnlyList<(Guid ProjectId, Guid ActorId)>> ActorsOnNode(string nodeId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -64,7 +62,7 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
              ORDER BY updated_at DESC
              LIMIT @limit
             """,
-            new { project = DeploymentKinds.Project, customerId, limit = Math.Clamp(limit, 1, MaxLimit) }, cancellationToken: cancellationToken));
+            new { project = DeploymentKinds.Project, customerId, limit }, cancellationToken: cancellationToken));
         return rows.Select(r => new ProjectSummary
         {
             ProjectId = r.ProjectId, Kind = r.Kind, CustomerId = r.CustomerId, Status = ProjectStatusView.StatusWord(r.State), Actors = r.Actors,
@@ -78,9 +76,6 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
         var documents = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT state::text FROM project_deployments WHERE current_state = ANY(@states)",
             new { states = DeploymentStates.UnderWayOrReady }, cancellationToken: cancellationToken));
-        return documents.Select(ProjectDeploymentStore.Read)
-            .SelectMany(d => d.Actors.Where(a => !a.Retired))
-            .GroupBy(a => a.Status)
-            .ToDictionary(g => g.Key, g => g.Count());
+        return ProjectStatusView.CountByStatus(documents.Select(ProjectDeploymentStore.Read));
     }
 }
