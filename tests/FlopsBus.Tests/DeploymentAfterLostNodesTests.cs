@@ -2,7 +2,6 @@ using FlopsBus.Contracts;
 using FlopsBus.Deployment;
 using MassTransit;
 using MassTransit.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FlopsBus.Tests;
 
