@@ -68,18 +68,12 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
 
     public string DataDir => _data.FullName;
 
-    public async Task<IList<ContainerListResponse>> Containers(string label, string value) =>
-        await Docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{label}={value}"] = true } }
-        });
+    public Task<IList<ContainerListResponse>> Containers(string label, string value) => Docker.Labelled(label, value);
 
     public async Task DisposeAsync()
     {
         await Agent.DisposeAsync();
-        foreach (var container in await Containers(Labels.Node, NodeId))
-            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        await Docker.RemoveAllOfNode(NodeId);
         SilentRegistry.Stop();
         ForbiddenRegistry.Stop();
         LoginRegistry.Dispose();

@@ -52,24 +52,13 @@ public sealed class AgentRestartTests : IAsyncLifetime
     {
         await _agent.DisposeAsync();
         // Everything on the node: the project's actors and the customer's tracking server.
-        var onNode = await _docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Labels.Node}={NodeId}"] = true } }
-        });
-        foreach (var container in onNode)
-            await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        await _docker.RemoveAllOfNode(NodeId);
         await _system.DisposeAsync();
         _docker.Dispose();
         _data.Delete(recursive: true);
     }
 
-    private async Task<IList<ContainerListResponse>> ProjectContainers() =>
-        await _docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Labels.Project}={_projectId}"] = true } }
-        });
+    private Task<IList<ContainerListResponse>> ProjectContainers() => _docker.Labelled(Labels.Project, _projectId.ToString());
 
     private Task Submit() => _system.Bus.Publish(new ProjectSubmitted
     {

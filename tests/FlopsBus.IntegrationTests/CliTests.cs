@@ -3,65 +3,116 @@ using FlopsBus.Contracts;
 
 namespace FlopsBus.IntegrationTests;
 
-/// <summary>The flops CLI against a running system: output and exit codes, as scripts rely on them.</summary>
-public sealed class CliTests : IAsyncLifetime
+/// <summary>
+/// A three-node cluster with one project that `flops submit --wait --json` brought to READY, for the CLI tests
+/// that read it.
+/// </summary>
+public sealed class ClusterWithReadyProject : IAsyncLifetime
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly ThreeNodeCluster _cluster = new();
+    public ThreeNodeCluster Cluster { get; } = new();
+    public CliProcess.Result Submitted { get; private set; } = null!;
+    public ProjectStatus Ready { get; private set; } = null!;
 
-    public Task InitializeAsync() => _cluster.InitializeAsync();
-    public Task DisposeAsync() => _cluster.DisposeAsync();
+    public async Task InitializeAsync()
+    {
+        await Cluster.InitializeAsync();
+        Submitted = await Flops([.. SubmitArgs(2), "--wait", "--json", "--timeout", "120"]);
+        if (Submitted.ExitCode != 0) throw new InvalidOperationException($"flops submit exited {Submitted.ExitCode}: {Submitted.Error}{Cluster.AgentOutput}");
+        Ready = JsonSerializer.Deserialize<ProjectStatus>(Submitted.Out, CliTests.Json)!;
+    }
 
-    private Task<CliProcess.Result> Flops(params string[] args) => CliProcess.Run(_cluster.System.BusSettings, args);
+    public Task DisposeAsync() => Cluster.DisposeAsync();
 
-    private static string[] SubmitArgs(int learners) =>
+    public Task<CliProcess.Result> Flops(params string[] args) => CliProcess.Run(Cluster.System.BusSettings, args);
+
+    public static string[] SubmitArgs(int learners) =>
     [
         "submit", "--customer", "cli", "--learners", learners.ToString(), "--data-tags", "mnist",
         "--aggregator-image", Testing.TestEnvironment.AggregatorImage, "--learner-image", Testing.TestEnvironment.LearnerImage,
     ];
+}
+
+/// <summary>The flops CLI against a running system: output and exit codes, as scripts rely on them.</summary>
+public sealed class CliTests(ClusterWithReadyProject fixture) : IClassFixture<ClusterWithReadyProject>
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private ProjectStatus Ready => fixture.Ready;
+
+    private Task<CliProcess.Result> Flops(params string[] args) => fixture.Flops(args);
 
     [Fact]
-    public async Task Submit_wait_status_cancel_and_watch_follow_a_project_to_ready_and_to_undeployed()
+    public void Submit_with_wait_and_json_prints_the_ready_status_with_every_learner_connected()
     {
-        var submitted = await Flops([.. SubmitArgs(2), "--wait", "--json", "--timeout", "120"]);
-        Assert.True(submitted.ExitCode == 0, submitted.Error + _cluster.AgentOutput);
-        var ready = JsonSerializer.Deserialize<ProjectStatus>(submitted.Out, Json)!;
-        Assert.Equal(ProjectStatuses.Ready, ready.Status);
-        Assert.Equal(2, ready.Actors.Count(a => a.Role == ActorRoles.Learner && a.Status == ActorStatuses.Connected));
+        Assert.Equal(ProjectStatuses.Ready, Ready.Status);
+        Assert.Equal(DeploymentKinds.Project, Ready.Kind);
+        Assert.Equal(2, Ready.Actors.Count(a => a.Role == ActorRoles.Learner && a.Status == ActorStatuses.Connected));
+    }
 
-        var status = await Flops("status", ready.ProjectId.ToString());
+    [Fact]
+    public async Task Status_of_a_project_prints_its_actors_its_tracking_server_and_its_observatory()
+    {
+        var status = await Flops("status", Ready.ProjectId.ToString());
+
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("Service Name", status.Out);
         Assert.Contains("0 CONNECTED", status.Out);
         Assert.Contains("READY", status.Out);
         Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", status.Out);
-        Assert.Contains($"observatory {ready.ObservatoryId}: READY at {ready.TrackingUrl}", status.Out);
+        Assert.Contains($"observatory {Ready.ObservatoryId}: READY at {Ready.TrackingUrl}", status.Out);
+    }
 
-        var observatory = await Flops("status", ready.ObservatoryId!.Value.ToString());
+    [Fact]
+    public async Task Status_of_an_observatory_prints_its_tracking_server()
+    {
+        var observatory = await Flops("status", Ready.ObservatoryId!.Value.ToString());
+
+        Assert.Equal(0, observatory.ExitCode);
         Assert.Matches(@"tracking[0-9a-f]{12} .*0 RUNNING .*observatory ", observatory.Out);
-        Assert.Contains($"observatory {ready.ObservatoryId}: READY", observatory.Out);
+        Assert.Contains($"observatory {Ready.ObservatoryId}: READY", observatory.Out);
+    }
 
+    [Fact]
+    public async Task Status_of_a_customer_lists_its_project_and_its_observatory()
+    {
         var listed = await Flops("status", "--customer", "cli");
-        Assert.Equal(0, listed.ExitCode);
-        Assert.Matches($@"proj[0-9a-f]{{12}} .*{ready.ProjectId} .* cli .* READY .* 3 ", listed.Out);
-        Assert.Matches($@"observatory .*{ready.ObservatoryId} .* cli .* READY .* 1 ", listed.Out);
-        var listedJson = JsonSerializer.Deserialize<List<ProjectSummary>>((await Flops("status", "--json")).Out, Json)!;
-        Assert.Contains(listedJson, p => p.ProjectId == ready.ProjectId && p.Status == ProjectStatuses.Ready && p.Kind == DeploymentKinds.Project);
-        Assert.Contains(listedJson, p => p.ProjectId == ready.ObservatoryId && p.Kind == DeploymentKinds.Observatory);
 
-        var cancelled = await Flops("cancel", ready.ProjectId.ToString(), "--reason", "cli test");
+        Assert.Equal(0, listed.ExitCode);
+        Assert.Matches($@"proj[0-9a-f]{{12}} .*{Ready.ProjectId} .* cli .* READY .* 3 ", listed.Out);
+        Assert.Matches($@"observatory .*{Ready.ObservatoryId} .* cli .* READY .* 1 ", listed.Out);
+    }
+
+    [Fact]
+    public async Task Status_with_json_lists_deployments_with_their_kind()
+    {
+        var listed = await Flops("status", "--json");
+
+        Assert.Equal(0, listed.ExitCode);
+        var summaries = JsonSerializer.Deserialize<List<ProjectSummary>>(listed.Out, Json)!;
+        Assert.Contains(summaries, p => p.ProjectId == Ready.ProjectId && p.Status == ProjectStatuses.Ready && p.Kind == DeploymentKinds.Project);
+        Assert.Contains(summaries, p => p.ProjectId == Ready.ObservatoryId && p.Kind == DeploymentKinds.Observatory);
+    }
+
+    [Fact]
+    public async Task Cancel_then_watch_follows_a_project_to_undeployed_and_leaves_no_container()
+    {
+        var submitted = await Flops([.. ClusterWithReadyProject.SubmitArgs(1), "--wait", "--json", "--timeout", "120"]);
+        Assert.True(submitted.ExitCode == 0, submitted.Error + fixture.Cluster.AgentOutput);
+        var project = JsonSerializer.Deserialize<ProjectStatus>(submitted.Out, Json)!.ProjectId;
+
+        var cancelled = await Flops("cancel", project.ToString(), "--reason", "cli test");
+        var watched = await Flops("watch", project.ToString(), "--timeout", "60");
+
         Assert.Equal(0, cancelled.ExitCode);
-        var watched = await Flops("watch", ready.ProjectId.ToString(), "--timeout", "60");
         Assert.Equal(1, watched.ExitCode);
         Assert.Contains("UNDEPLOYED", watched.Out);
         Assert.Contains("cancelled: cli test", watched.Error);
-        Assert.Empty(await _cluster.Containers(ready.ProjectId, all: true));
+        Assert.Empty(await fixture.Cluster.Containers(project, all: true));
     }
 
     [Fact]
     public async Task A_rejected_submission_exits_non_zero_naming_the_field_on_standard_error()
     {
-        var submitted = await Flops([.. SubmitArgs(0), "--wait", "--timeout", "60"]);
+        var submitted = await Flops([.. ClusterWithReadyProject.SubmitArgs(0), "--wait", "--timeout", "60"]);
 
         Assert.Equal(1, submitted.ExitCode);
         Assert.Contains("learners must be between 1 and", submitted.Error);
@@ -83,7 +134,7 @@ public sealed class CliTests : IAsyncLifetime
 
         Assert.Equal(0, nodes.ExitCode);
         var views = JsonSerializer.Deserialize<List<NodeView>>(nodes.Out, Json)!;
-        Assert.Equal(_cluster.Agents.Select(a => a.NodeId).Order(), views.Select(v => v.Node.NodeId).Order());
+        Assert.Equal(fixture.Cluster.Agents.Select(a => a.NodeId).Order(), views.Select(v => v.Node.NodeId).Order());
         Assert.Equal(2, views.Count(v => v.Live && v.Node.AddOns.Contains(NodeAddOns.FlopsLearner)));
     }
 }

@@ -22,7 +22,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         var system = _cluster.System;
         var project = _cluster.SampleProject(learners: 2);
         await system.Bus.Publish(project);
-        await WaitForReady(project);
+        await _cluster.WaitForReady(project.ProjectId);
 
         var placed = system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == project.ProjectId);
         var running = await _cluster.Containers(project.ProjectId);
@@ -50,9 +50,9 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         var first = _cluster.SampleProject(learners: 1);
         var second = _cluster.SampleProject(learners: 1);
         await system.Bus.Publish(first);
-        await WaitForReady(first);
+        await _cluster.WaitForReady(first.ProjectId);
         await system.Bus.Publish(second);
-        await WaitForReady(second);
+        await _cluster.WaitForReady(second.ProjectId);
 
         var placed = system.Events.All<ProjectPlaced>();
         var observatory = Assert.Single(placed, p => p.Actors.Any(a => a.Actor.Role == ActorRoles.TrackingServer));
@@ -84,7 +84,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         var system = _cluster.System;
         var first = _cluster.SampleProject(learners: 1);
         await system.Bus.Publish(first);
-        await WaitForReady(first);
+        await _cluster.WaitForReady(first.ProjectId);
         var observatoryId = system.Events.All<ProjectPlaced>().Single(p => p.ProjectId == first.ProjectId).ObservatoryId;
 
         await system.Stop();
@@ -92,24 +92,12 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         await system.WaitForNodes(3, ThreeNodeCluster.Patience);
         var second = _cluster.SampleProject(learners: 1);
         await system.Bus.Publish(second);
-        await WaitForReady(second);
+        await _cluster.WaitForReady(second.ProjectId);
 
         var placed = system.Events.All<ProjectPlaced>();
         Assert.Equal(observatoryId, placed.Single(p => p.ProjectId == second.ProjectId).ObservatoryId);
         Assert.DoesNotContain(placed, p => p.Actors.Any(a => a.Actor.Role == ActorRoles.TrackingServer));
         Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
-    }
-
-    private async Task WaitForReady(ProjectSubmitted project)
-    {
-        try
-        {
-            await _cluster.System.Events.WaitFor<ProjectReady>(r => r.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(e.Message + "\n" + _cluster.AgentOutput, e);
-        }
     }
 
     private async Task<string> Logs(string containerId)

@@ -37,26 +37,33 @@ public sealed class LoginCheckingRegistry : IDisposable
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
             catch (Exception) when (!_listener.IsListening) { return; }
-            var authorization = context.Request.Headers["Authorization"];
-            if (authorization?.StartsWith("Basic ", StringComparison.Ordinal) == true)
-                Logins.Enqueue(Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..])));
-            var response = context.Response;
-            response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
-            if (authorization is null)
-            {
-                response.StatusCode = 401;
-                response.Headers["WWW-Authenticate"] = "Basic realm=\"flops-it\"";
-            }
-            else
-            {
-                response.StatusCode = context.Request.Url!.AbsolutePath == "/v2/" ? 200 : 404;
-                response.ContentType = "application/json";
-                var body = Encoding.UTF8.GetBytes(response.StatusCode == 200 ? "{}"
-                    : """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}""");
-                await response.OutputStream.WriteAsync(body);
-            }
-            response.Close();
+            // An engine that gives up on a pull hangs up mid-answer; that ends one request, not the registry.
+            try { await Answer(context); }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
         }
+    }
+
+    private async Task Answer(HttpListenerContext context)
+    {
+        var authorization = context.Request.Headers["Authorization"];
+        if (authorization?.StartsWith("Basic ", StringComparison.Ordinal) == true)
+            Logins.Enqueue(Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..])));
+        var response = context.Response;
+        response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+        if (authorization is null)
+        {
+            response.StatusCode = 401;
+            response.Headers["WWW-Authenticate"] = "Basic realm=\"flops-it\"";
+        }
+        else
+        {
+            response.StatusCode = context.Request.Url!.AbsolutePath == "/v2/" ? 200 : 404;
+            response.ContentType = "application/json";
+            var body = Encoding.UTF8.GetBytes(response.StatusCode == 200 ? "{}"
+                : """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}""");
+            await response.OutputStream.WriteAsync(body);
+        }
+        response.Close();
     }
 
     public void Dispose()

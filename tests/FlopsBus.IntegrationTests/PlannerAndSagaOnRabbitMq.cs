@@ -13,9 +13,12 @@ namespace FlopsBus.IntegrationTests;
 /// <summary>
 /// A virtual host of its own on the real broker and a database of its own on the real PostgreSQL, with the
 /// planner and the deployment saga running in this process against them, and a recorder of the events
-/// they and the agents publish.
+/// they and the agents publish. A test may give the host its clock (kept across restarts, as the wall clock is),
+/// more bus configuration, such as a fault to inject, and a relay to the broker that it can cut: then the host and
+/// every agent started with <see cref="BusSettings"/> reach the broker only through <see cref="BrokerRelay"/>.
 /// </summary>
-public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
+public sealed class PlannerAndSagaOnRabbitMq(
+    TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null, bool throughRelay = false) : IAsyncLifetime
 {
     private IHost? _host;
     private IsolatedBrokerAndDatabase _isolated = null!;
@@ -23,7 +26,17 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public string VirtualHost => _isolated.VirtualHost;
     public string ConnectionString => _isolated.ConnectionString;
     public RabbitMqManagement Management => _isolated.Management;
-    public Dictionary<string, string?> BusSettings => _isolated.BusSettings;
+    public TcpRelay? BrokerRelay { get; private set; }
+
+    public Dictionary<string, string?> BusSettings
+    {
+        get
+        {
+            var settings = _isolated.BusSettings;
+            if (BrokerRelay is not null) (settings["Bus:Host"], settings["Bus:Port"]) = ("127.0.0.1", BrokerRelay.Port.ToString());
+            return settings;
+        }
+    }
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
@@ -32,6 +45,7 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _isolated = await IsolatedBrokerAndDatabase.Create("flops-test");
+        if (throughRelay) BrokerRelay = new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort);
         await Start();
     }
 
@@ -44,15 +58,17 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (clock is not null) builder.Services.AddSingleton(clock);
         builder.Services.AddPlannerServices(builder.Configuration);
         builder.Services.AddFlopsBus(builder.Configuration, bus =>
         {
             bus.AddPlanner();
             bus.AddDeploymentSaga(ConnectionString, new DeploymentOptions { MetricsInterval = TimeSpan.FromMilliseconds(200) });
+            configureBus?.Invoke(bus);
         });
         _host = builder.Build();
         await _host.StartAsync();
-        Events = await RecordedEvents.Start(Bus);
+        Events = await RecordedEvents.Start(Bus, durableQueue: "flops-test-events");
     }
 
     /// <summary>Waits, bounded, until the planner has heard from <paramref name="count"/> nodes.</summary>
@@ -80,6 +96,7 @@ public sealed class PlannerAndSagaOnRabbitMq : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Stop();
+        if (BrokerRelay is not null) await BrokerRelay.DisposeAsync();
         await _isolated.DisposeAsync();
     }
 }

@@ -3,22 +3,25 @@ using Docker.DotNet.Models;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
 using FlopsBus.Testing;
+using MassTransit;
 
 namespace FlopsBus.IntegrationTests;
 
 /// <summary>
 /// The planner and saga of <see cref="PlannerAndSagaOnRabbitMq"/> plus three agent processes on the real Docker
 /// engine (node 1 plain, nodes 2 and 3 with the flops-learner add-on), each with an "mnist" data folder.
-/// Everything a test started is removed afterwards, containers included.
+/// Everything a test started is removed afterwards, containers included. With <paramref name="brokerThroughRelay"/>
+/// everyone reaches the broker through a relay the test can cut.
 /// </summary>
-public sealed class ThreeNodeCluster : IAsyncLifetime
+public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLifetime
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
     private readonly List<AgentProcess> _agents = [];
+    private readonly List<Dictionary<string, string>> _settings = [];
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-it-");
 
-    public PlannerAndSagaOnRabbitMq System { get; } = new();
+    public PlannerAndSagaOnRabbitMq System { get; } = new(throughRelay: brokerThroughRelay);
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
@@ -44,9 +47,63 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
                 ["HeartbeatInterval"] = "00:00:01",
             };
             for (var a = 0; a < addOns[i].Length; a++) settings[$"AddOns:{a}"] = addOns[i][a];
+            _settings.Add(settings);
             _agents.Add(new AgentProcess(nodeId, System.BusSettings, settings));
         }
         await System.WaitForNodes(3, Patience);
+    }
+
+    public int IndexOf(string nodeId) => _agents.FindIndex(a => a.NodeId == nodeId);
+
+    /// <summary>Kills the node's agent: the node is gone for the planner, its containers run on in the engine.</summary>
+    public async Task KillAgent(int index) => await _agents[index].DisposeAsync();
+
+    /// <summary>Starts the node's agent again, with the settings it had: the node comes back.</summary>
+    public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, System.BusSettings, _settings[index]);
+
+    public async Task WaitForReady(Guid projectId)
+    {
+        try
+        {
+            await System.Events.WaitFor<ProjectReady>(r => r.ProjectId == projectId, Patience);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + AgentOutput, e);
+        }
+    }
+
+    /// <summary>Asks the saga for the deployment's status until it is <paramref name="status"/>, or fails naming the last one.</summary>
+    public async Task<ProjectStatus> WaitForStatus(Guid projectId, string status)
+    {
+        var client = System.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress);
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        while (true)
+        {
+            var answer = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = projectId })).Message;
+            if (answer.Status == status) return answer;
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"Deployment {projectId} is {answer.Status}, not {status}, after {Patience}.\n{AgentOutput}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the engine holds exactly one container for each of <paramref name="actorIds"/> of the project and
+    /// nothing else, or fails naming the containers it holds.
+    /// </summary>
+    public async Task WaitForContainersOf(Guid projectId, IEnumerable<Guid> actorIds)
+    {
+        var wanted = actorIds.Select(a => a.ToString()).Order().ToList();
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        while (true)
+        {
+            var held = (await Containers(projectId, all: true)).Select(c => c.Labels[Labels.Actor]).Order().ToList();
+            if (held.SequenceEqual(wanted)) return;
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"Project {projectId} has containers of [{string.Join(", ", held)}], wanted [{string.Join(", ", wanted)}].\n{AgentOutput}");
+            await Task.Delay(200);
+        }
     }
 
     public ProjectSubmitted SampleProject(int learners = 2) => new()
@@ -76,13 +133,7 @@ public sealed class ThreeNodeCluster : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var agent in _agents) await agent.DisposeAsync();
-        foreach (var agent in _agents)
-            foreach (var container in await Docker.Containers.ListContainersAsync(new ContainersListParameters
-                     {
-                         All = true,
-                         Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Labels.Node}={agent.NodeId}"] = true } }
-                     }))
-                await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        foreach (var agent in _agents) await Docker.RemoveAllOfNode(agent.NodeId);
         await System.DisposeAsync();
         Docker.Dispose();
         _data.Delete(recursive: true);

@@ -20,6 +20,7 @@ public sealed class IsolatedBrokerAndDatabase : IAsyncDisposable
     {
         ["Bus:Transport"] = "RabbitMq",
         ["Bus:Host"] = TestEnvironment.RabbitHost,
+        ["Bus:Port"] = TestEnvironment.RabbitPort.ToString(),
         ["Bus:VirtualHost"] = VirtualHost,
         ["Bus:Username"] = TestEnvironment.RabbitUser,
         ["Bus:Password"] = TestEnvironment.RabbitPassword,

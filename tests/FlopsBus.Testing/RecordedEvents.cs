@@ -11,9 +11,9 @@ public sealed class RecordedEvents : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly HostReceiveEndpointHandle _endpoint;
 
-    private RecordedEvents(IBus bus)
+    private RecordedEvents(IBus bus, string? durableQueue)
     {
-        _endpoint = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-test-events"), DefaultEndpointNameFormatter.Instance, e =>
+        Action<IReceiveEndpointConfigurator> handlers = e =>
         {
             e.Handler<ProjectRejected>(Record);
             e.Handler<ProjectPlaced>(Record);
@@ -27,12 +27,21 @@ public sealed class RecordedEvents : IAsyncDisposable
             e.Handler<ActorFailed>(Record);
             e.Handler<ActorRemoved>(Record);
             e.Handler<ActorReplaced>(Record);
-        });
+            e.Handler<NodeLost>(Record);
+        };
+        _endpoint = durableQueue is null
+            ? bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-test-events"), DefaultEndpointNameFormatter.Instance, handlers)
+            : bus.ConnectReceiveEndpoint(durableQueue, handlers);
     }
 
-    public static async Task<RecordedEvents> Start(IBus bus)
+    /// <summary>
+    /// Starts recording on a queue of its own. With <paramref name="durableQueue"/> the queue outlives the recorder,
+    /// so a recorder started after a host restart also gets what was published while none was connected (a host's
+    /// first acts after a restart can come before the recorder is bound).
+    /// </summary>
+    public static async Task<RecordedEvents> Start(IBus bus, string? durableQueue = null)
     {
-        var events = new RecordedEvents(bus);
+        var events = new RecordedEvents(bus, durableQueue);
         await events._endpoint.Ready;
         return events;
     }

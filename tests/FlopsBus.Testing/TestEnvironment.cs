@@ -4,6 +4,7 @@ namespace FlopsBus.Testing;
 public static class TestEnvironment
 {
     public static string RabbitHost => Get("FLOPS_TEST_RABBITMQ_HOST", "127.0.0.1");
+    public static int RabbitPort => int.Parse(Get("FLOPS_TEST_RABBITMQ_PORT", "5672"));
     public static int RabbitManagementPort => int.Parse(Get("FLOPS_TEST_RABBITMQ_MANAGEMENT_PORT", "15672"));
     public static string RabbitUser => Get("FLOPS_TEST_RABBITMQ_USER", "guest");
     public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");

@@ -3,6 +3,7 @@ using FlopsBus.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlopsBus.Planner;
 
@@ -12,7 +13,7 @@ public static class PlannerRegistration
     {
         var options = PlannerOptions.From(configuration);
         services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ReservationLedger>();
         services.AddSingleton<ProjectPlacer>();

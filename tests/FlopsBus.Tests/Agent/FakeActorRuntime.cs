@@ -14,8 +14,6 @@ public sealed class FakeActorRuntime : IActorRuntime
     public int Starts;
     public ConcurrentQueue<string> Removed { get; } = new();
     public List<FoundActor> Found { get; } = [];
-    /// <summary>Actors of <see cref="Found"/> that another node runs: the engine's label filter leaves them out.</summary>
-    public HashSet<Guid> OtherNodes { get; } = [];
     /// <summary>What each container prints, and its exit code; no exit code means it runs until it is removed.</summary>
     public Dictionary<string, (string[] Lines, long? ExitCode)> Output { get; } = [];
 
@@ -51,5 +49,5 @@ public sealed class FakeActorRuntime : IActorRuntime
     public Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
 
     public Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<FoundActor>>(Found.Where(f => !OtherNodes.Contains(f.Actor.ActorId)).ToList());
+        Task.FromResult<IReadOnlyList<FoundActor>>(Found.ToList());
 }

@@ -45,6 +45,18 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
     private Task<bool> Published<T>(Func<T, bool> match) where T : class => Harness.Published.Any<T>(p => match(p.Context.Message));
 
+    /// <summary>
+    /// Waits until a matching T is published. The harness gives up after a second without bus activity, and the
+    /// output of a taken-back actor is read in the background, so one quiet second is not an answer.
+    /// </summary>
+    private async Task PublishedWithin<T>(Func<T, bool> match, TimeSpan? timeout = null) where T : class
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!await Published(match))
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"No matching {typeof(T).Name} was published; published: {string.Join(", ", Harness.Published.Select<object>().Select(p => p.MessageType.Name))}");
+    }
+
     [Fact]
     public async Task A_duplicate_command_that_arrives_during_the_deployment_starts_nothing_more()
     {
@@ -152,41 +164,67 @@ public sealed class NodeAgentTests : IAsyncLifetime
         Assert.True(await Published<ActorFailed>(f => f.ActorId == command.Actor.ActorId && f.Stage == FailureStages.Data && f.Reason == "no data"));
     }
 
-    [Fact]
-    public async Task On_start_up_the_node_s_actors_are_taken_back_reported_and_followed_from_their_first_line()
+    /// <summary>An actor the engine holds for this node when the agent starts, as the runtime finds it.</summary>
+    private DeployActor FoundOnStartUp(FoundActorState state, string container, string[]? output = null, long? exitCode = null)
     {
-        var running = Learner();
-        var exited = Learner();
-        var neverStarted = Learner();
-        var otherNode = Learner(node: "node-8");
-        _runtime.Found.AddRange([
-            new FoundActor(running.Actor, "c-running", DateTimeOffset.UtcNow, FoundActorState.Running),
-            new FoundActor(exited.Actor, "c-exited", DateTimeOffset.UtcNow, FoundActorState.Exited),
-            new FoundActor(neverStarted.Actor, "c-created", DateTimeOffset.UtcNow, FoundActorState.NeverStarted),
-            new FoundActor(otherNode.Actor, "c-other", DateTimeOffset.UtcNow, FoundActorState.Running),
-        ]);
-        _runtime.OtherNodes.Add(otherNode.Actor.ActorId);
-        _runtime.Output["c-running"] = ([@"FLOPS-EVENT {""event"":""data-fetched"",""samples"":600}", @"FLOPS-EVENT {""event"":""aggregator-connected""}"], null);
-        _runtime.Output["c-exited"] = (["aggregator 127.0.0.1:41000 unreachable"], 3);
+        var actor = Learner();
+        _runtime.Found.Add(new FoundActor(actor.Actor, container, DateTimeOffset.UtcNow, state));
+        if (output is not null) _runtime.Output[container] = (output, exitCode);
+        return actor;
+    }
+
+    [Fact]
+    public async Task On_start_up_a_running_actor_is_taken_back_and_reported_from_its_first_line()
+    {
+        var running = FoundOnStartUp(FoundActorState.Running, "c-running",
+            [@"FLOPS-EVENT {""event"":""data-fetched"",""samples"":600}", @"FLOPS-EVENT {""event"":""aggregator-connected""}"]);
 
         await _agent.TakeBack(CancellationToken.None);
-
-        Assert.Equal([ActorProtocol.ContainerName(neverStarted.Actor.ActorId)], _runtime.Removed);
-        Assert.Equal(3000, (await _agent.Snapshot(CancellationToken.None)).Free.CpuMillis);
-
         await _agent.Reconcile(CancellationToken.None);
 
-        Assert.True(await Published<ActorStarted>(s => s.ActorId == running.Actor.ActorId && s.ContainerId == "c-running"));
-        Assert.True(await Published<DataFetched>(d => d.ActorId == running.Actor.ActorId && d.Samples == 600));
-        Assert.True(await Published<AggregatorConnected>(c => c.ActorId == running.Actor.ActorId));
-        Assert.True(await Published<ActorFailed>(f => f.ActorId == exited.Actor.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 3));
+        await PublishedWithin<ActorStarted>(s => s.ActorId == running.Actor.ActorId && s.ContainerId == "c-running");
+        await PublishedWithin<DataFetched>(d => d.ActorId == running.Actor.ActorId && d.Samples == 600);
+        await PublishedWithin<AggregatorConnected>(c => c.ActorId == running.Actor.ActorId);
+        Assert.Empty(_runtime.Removed);
+    }
+
+    [Fact]
+    public async Task On_start_up_an_actor_that_exited_meanwhile_is_reported_failed_with_its_exit_code_and_then_removed()
+    {
+        var exited = FoundOnStartUp(FoundActorState.Exited, "c-exited", ["aggregator 127.0.0.1:41000 unreachable"], exitCode: 3);
+
+        await _agent.TakeBack(CancellationToken.None);
+        await _agent.Reconcile(CancellationToken.None);
+
+        await PublishedWithin<ActorFailed>(f => f.ActorId == exited.Actor.ActorId && f.Stage == FailureStages.Exited && f.ExitCode == 3);
         Assert.False(await Published<ActorStarted>(s => s.ActorId == exited.Actor.ActorId));
         // Removed once reported: the report is seen first.
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (!_runtime.Removed.Contains(ActorProtocol.ContainerName(exited.Actor.ActorId)))
             await Task.Delay(10, patience.Token);
+    }
+
+    [Fact]
+    public async Task On_start_up_a_container_that_never_started_is_removed_and_holds_no_capacity()
+    {
+        FoundOnStartUp(FoundActorState.Running, "c-running");
+        var neverStarted = FoundOnStartUp(FoundActorState.NeverStarted, "c-created");
+
+        await _agent.TakeBack(CancellationToken.None);
+
+        Assert.Equal([ActorProtocol.ContainerName(neverStarted.Actor.ActorId)], _runtime.Removed);
+        Assert.Equal(4000 - 500, (await _agent.Snapshot(CancellationToken.None)).Free.CpuMillis);
+    }
+
+    [Fact]
+    public async Task A_DeployActor_for_an_actor_taken_back_on_start_up_neither_pulls_nor_starts_it_again()
+    {
+        var running = FoundOnStartUp(FoundActorState.Running, "c-running");
+        await _agent.TakeBack(CancellationToken.None);
+        await _agent.Reconcile(CancellationToken.None);
 
         await _agent.Deploy(running, Harness.Bus, CancellationToken.None);
+
         Assert.Equal(0, _runtime.Pulls);
         Assert.Equal(0, _runtime.Starts);
     }
