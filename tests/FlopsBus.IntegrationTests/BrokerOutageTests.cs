@@ -20,7 +20,9 @@ public sealed class BrokerOutageTests : IAsyncLifetime
         var system = _cluster.System;
         var project = _cluster.SampleProject(learners: 2);
         await system.Bus.Publish(project);
-        await system.Events.WaitFor<ProjectPlaced>(p => p.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
+        // Cut as the first actor runs: the others are still being made, and no learner has reached its aggregator yet.
+        await system.Events.WaitFor<ActorStarted>(s => s.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
+        Assert.DoesNotContain(system.Events.All<AggregatorConnected>(), c => c.ProjectId == project.ProjectId);
 
         system.BrokerRelay!.Cut();
         // The outage itself: its length is what is under test, not a wait for a condition.

@@ -17,7 +17,7 @@ public sealed class ClusterWithReadyProject : IAsyncLifetime
     {
         await Cluster.InitializeAsync();
         Submitted = await Flops([.. SubmitArgs(2), "--wait", "--json", "--timeout", "120"]);
-        if (Submitted.ExitCode != 0) throw new InvalidOperationException($"flops submit exited {Submitted.ExitCode}: {Submitted.Error}{Cluster.AgentOutput}");
+        if (Submitted.ExitCode != 0) throw new InvalidOperationException($"flops submit exited {Submitted.ExitCode}: {Submitted.Error}{Cluster.ClusterOutput}");
         Ready = JsonSerializer.Deserialize<ProjectStatus>(Submitted.Out, CliTests.Json)!;
     }
 
@@ -96,7 +96,7 @@ public sealed class CliTests(ClusterWithReadyProject fixture) : IClassFixture<Cl
     public async Task Cancel_then_watch_follows_a_project_to_undeployed_and_leaves_no_container()
     {
         var submitted = await Flops([.. ClusterWithReadyProject.SubmitArgs(1), "--wait", "--json", "--timeout", "120"]);
-        Assert.True(submitted.ExitCode == 0, submitted.Error + fixture.Cluster.AgentOutput);
+        Assert.True(submitted.ExitCode == 0, submitted.Error + fixture.Cluster.ClusterOutput);
         var project = JsonSerializer.Deserialize<ProjectStatus>(submitted.Out, Json)!.ProjectId;
 
         var cancelled = await Flops("cancel", project.ToString(), "--reason", "cli test");

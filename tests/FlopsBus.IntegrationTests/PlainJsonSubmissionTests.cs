@@ -36,7 +36,7 @@ public sealed class PlainJsonSubmissionTests : IAsyncLifetime
         Assert.True(await Publish("this is not json {"));
 
         var rejected = await _system.Events.WaitFor<ProjectRejected>(r => r.ProjectId is null, Patience);
-        Assert.Contains("could not be read as a ProjectSubmitted", rejected[0].Reason);
+        Assert.Contains("the submission is not valid JSON", rejected[0].Reason);
         Assert.Contains("flops-planner_error", rejected[0].Reason);
         // The rejection is published as the receive faults; the move to the error queue follows it.
         using var deadline = new CancellationTokenSource(Patience);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace FlopsBus.IntegrationTests;
 
@@ -42,6 +43,11 @@ public sealed class PlannerAndSagaOnRabbitMq(
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
     public IServiceProvider Services => _host!.Services;
 
+    /// <summary>The host's last warnings and errors, for the message of a failing assertion.</summary>
+    public string HostOutput => _host is null ? "--- planner and saga host: stopped ---"
+        : "--- planner and saga host ---\n" + string.Join('\n', _host.Services.GetFakeLogCollector().GetSnapshot().TakeLast(30)
+            .Select(r => $"{r.Timestamp:HH:mm:ss.fff} {r.Level} {r.Category}: {r.Message} {r.Exception?.GetType().Name} {r.Exception?.Message}"));
+
     public async Task InitializeAsync()
     {
         _isolated = await IsolatedBrokerAndDatabase.Create("flops-test");
@@ -58,6 +64,8 @@ public sealed class PlannerAndSagaOnRabbitMq(
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Kept in memory, for the message of a failing test: what the planner and saga host said (warnings and worse).
+        builder.Logging.AddFakeLogging();
         if (clock is not null) builder.Services.AddSingleton(clock);
         builder.Services.AddPlannerServices(builder.Configuration);
         builder.Services.AddFlopsBus(builder.Configuration, bus =>

@@ -69,7 +69,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException(e.Message + "\n" + AgentOutput, e);
+            throw new TimeoutException(e.Message + "\n" + ClusterOutput, e);
         }
     }
 
@@ -83,7 +83,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
             var answer = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = projectId })).Message;
             if (answer.Status == status) return answer;
             if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException($"Deployment {projectId} is {answer.Status}, not {status}, after {Patience}.\n{AgentOutput}");
+                throw new TimeoutException($"Deployment {projectId} is {answer.Status}, not {status}, after {Patience}.\n{ClusterOutput}");
             await Task.Delay(200);
         }
     }
@@ -101,7 +101,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
             var held = (await Containers(projectId, all: true)).Select(c => c.Labels[Labels.Actor]).Order().ToList();
             if (held.SequenceEqual(wanted)) return;
             if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException($"Project {projectId} has containers of [{string.Join(", ", held)}], wanted [{string.Join(", ", wanted)}].\n{AgentOutput}");
+                throw new TimeoutException($"Project {projectId} has containers of [{string.Join(", ", held)}], wanted [{string.Join(", ", wanted)}].\n{ClusterOutput}");
             await Task.Delay(200);
         }
     }
@@ -127,8 +127,8 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
         return found.Where(c => _agents.Any(a => a.NodeId == c.Labels[Labels.Node])).ToList();
     }
 
-    /// <summary>What the agents printed, for the message of a failing assertion.</summary>
-    public string AgentOutput => string.Join('\n', _agents.Select(a => a.Output));
+    /// <summary>What the agents and the planner and saga host printed, for the message of a failing assertion.</summary>
+    public string ClusterOutput => string.Join('\n', _agents.Select(a => a.Output)) + "\n" + System.HostOutput;
 
     public async Task DisposeAsync()
     {

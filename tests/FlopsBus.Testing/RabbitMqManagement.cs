@@ -27,14 +27,18 @@ public sealed class RabbitMqManagement : IDisposable
     public async Task DeleteVirtualHost(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
 
     /// <summary>Exchanges, Publish message: a body with properties, as a person sends it from the UI.</summary>
-    public async Task<bool> Publish(string vhost, string exchange, string body, string contentType = "application/json")
+    public Task<bool> Publish(string vhost, string exchange, string body, string contentType = "application/json") =>
+        Publish(vhost, exchange, System.Text.Encoding.UTF8.GetBytes(body), contentType);
+
+    /// <summary>The same with any bytes at all (sent base64-encoded, as the UI can), not UTF-8 text only.</summary>
+    public async Task<bool> Publish(string vhost, string exchange, byte[] body, string contentType = "application/json")
     {
         var response = await _http.PostAsJsonAsync($"exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(exchange)}/publish", new
         {
             properties = new Dictionary<string, object> { ["content_type"] = contentType, ["delivery_mode"] = 2 },
             routing_key = "",
-            payload = body,
-            payload_encoding = "string",
+            payload = Convert.ToBase64String(body),
+            payload_encoding = "base64",
         });
         response.EnsureSuccessStatusCode();
         var result = await response.Content.ReadFromJsonAsync<PublishResult>();

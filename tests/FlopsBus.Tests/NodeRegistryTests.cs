@@ -73,7 +73,7 @@ public class NodeRegistryTests
     }
 
     [Fact]
-    public void A_planner_that_hears_from_no_node_declares_none_lost_and_gives_every_node_its_grace_again_once_it_hears()
+    public void A_planner_that_hears_from_no_node_declares_none_lost_and_gives_every_node_the_reconnect_grace_once_it_hears()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var planner = Planner(clock);
@@ -84,14 +84,42 @@ public class NodeRegistryTests
         clock.Advance(TimeSpan.FromSeconds(40));
         Assert.Empty(planner.Nodes.Sweep());
 
-        // Back on the bus: the first node heard; the other gets its grace from now, and is lost only once it has run out.
+        // Back on the bus: the first node heard; the other has the reconnect grace (60 s) from now, and is lost only
+        // once that has run out.
         planner.Observe(Node("plain", false));
         Assert.Empty(planner.Nodes.Sweep());
-        clock.Advance(TimeSpan.FromSeconds(14));
+        for (var second = 0; second < 60; second += 5)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            planner.Observe(Node("plain", false));
+            Assert.Empty(planner.Nodes.Sweep());
+        }
+        clock.Advance(TimeSpan.FromSeconds(1));
+        planner.Observe(Node("plain", false));
+        Assert.Equal("learner", Assert.Single(planner.Nodes.Sweep()).NodeId);
+    }
+
+    [Fact]
+    public void A_node_that_reconnects_within_the_reconnect_grace_after_an_outage_is_never_lost()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var planner = Planner(clock);
+        planner.Observe(Node("plain", false));
+        planner.Observe(Node("learner", true));
+
+        clock.Advance(TimeSpan.FromSeconds(40));
+        planner.Observe(Node("plain", false));
+        clock.Advance(TimeSpan.FromSeconds(25));
         planner.Observe(Node("plain", false));
         Assert.Empty(planner.Nodes.Sweep());
-        clock.Advance(TimeSpan.FromSeconds(2));
-        planner.Observe(Node("plain", false));
+        Assert.False(planner.Observe(Node("learner", true)));
+
+        // Then silent again while the planner hears the others: the ordinary grace (15 s) applies.
+        for (var second = 0; second < 16; second += 4)
+        {
+            clock.Advance(TimeSpan.FromSeconds(4));
+            planner.Observe(Node("plain", false));
+        }
         Assert.Equal("learner", Assert.Single(planner.Nodes.Sweep()).NodeId);
     }
 

@@ -1,5 +1,8 @@
 using FlopsBus.Contracts;
+using System.Text;
+using System.Text.Json;
 using FlopsBus.Planner;
+using FlopsBus.Testing;
 
 namespace FlopsBus.Tests;
 
@@ -73,5 +76,53 @@ public class ProjectSubmissionValidatorTests
     public void A_data_tag_that_would_escape_the_data_folder_is_refused()
     {
         Assert.StartsWith("dataTags", _validator.FindProblem(Valid() with { DataTags = ["../etc"] }));
+    }
+}
+
+/// <summary>The planner's two readings of a body, structure first and then the typed message's bounds, on the corpus.</summary>
+public class MalformedSubmissionTests
+{
+    private static readonly PlannerOptions Options = new();
+
+    public static TheoryData<MalformedSubmissions.Case> Corpus => new(MalformedSubmissions.All);
+
+    /// <summary>What the planner answers a body with: the body reader's problem, or else the validator's.</summary>
+    private static string? Answer(byte[] body)
+    {
+        if (SubmissionBody.FindProblem(body, enveloped: false, Options.MaxSubmissionBytes, out _) is { } problem)
+            return problem;
+        var message = JsonSerializer.Deserialize<ProjectSubmitted>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        return new ProjectSubmissionValidator(Options).FindProblem(message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void A_malformed_body_is_refused_naming_what_is_wrong(MalformedSubmissions.Case malformed)
+    {
+        Assert.Contains(malformed.Names, Answer(malformed.Body));
+    }
+
+    [Fact]
+    public void A_valid_body_has_no_problem()
+    {
+        Assert.Null(Answer(Encoding.UTF8.GetBytes(MalformedSubmissions.Submission(Guid.NewGuid()))));
+    }
+
+    [Fact]
+    public void A_valid_body_in_a_MassTransit_envelope_has_no_problem()
+    {
+        var envelope = $"{{\"messageId\": \"{Guid.NewGuid()}\", \"messageType\": [\"urn:message:FlopsBus.Contracts:ProjectSubmitted\"], \"message\": {MalformedSubmissions.Submission(Guid.NewGuid())}}}";
+
+        Assert.Null(SubmissionBody.FindProblem(Encoding.UTF8.GetBytes(envelope), enveloped: true, Options.MaxSubmissionBytes, out _));
+    }
+
+    [Fact]
+    public void A_rejected_body_whose_projectId_is_a_GUID_is_rejected_under_that_id()
+    {
+        var projectId = Guid.NewGuid();
+
+        SubmissionBody.FindProblem(Encoding.UTF8.GetBytes(MalformedSubmissions.Submission(projectId, "\"learners\": \"two\"")), false, Options.MaxSubmissionBytes, out var found);
+
+        Assert.Equal(projectId, found);
     }
 }

@@ -107,7 +107,9 @@ else
     mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
     # Enabling the plugin through the file avoids a rabbitmq-plugins round trip to a running node.
     echo '[rabbitmq_management].' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
-    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\n' >"$RABBITMQ_CONFIG_FILE"
+    # max_message_size: the broker refuses bodies over 8 MiB outright (the planner's own limit on a submission,
+    # Planner:MaxSubmissionBytes, is far lower; this one bounds every queue).
+    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\nmax_message_size = 8388608\n' >"$RABBITMQ_CONFIG_FILE"
     chown -R rabbitmq:rabbitmq "$STATE/rabbitmq"
     start_detached "$STATE/rabbitmq.log" rabbitmq-server
     wait_for 120 $! rabbit_up || fail rabbitmq "$STATE/rabbitmq.log" "management API on 127.0.0.1:15672 does not answer"

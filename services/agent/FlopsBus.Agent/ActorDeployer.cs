@@ -8,8 +8,9 @@ namespace FlopsBus.Agent;
 
 /// <summary>
 /// Turns DeployActor into a running actor: checks the command is this node's and the image allowed, pulls, starts,
-/// reports, and hands the actor to the follower. A repeated command finds the actor running and does nothing; one
-/// that comes after the actor's RemoveActor starts nothing.
+/// reports, and hands the actor to the follower. A repeated command finds the actor running and reports again what
+/// it has reported of it (the first report may have been lost with the broker, which is why the command came again);
+/// one that comes after the actor's RemoveActor starts nothing.
 /// </summary>
 public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, NodeActors actors, ActorOutputFollower follower,
     ILogger<NodeAgent> logger)
@@ -22,14 +23,17 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         if (command.NodeId != NodeId)
         {
             await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Create,
-                $"DeployActor for node '{command.NodeId}' reached the agent of node '{NodeId}'; refused.");
+                $"DeployActor for node '{command.NodeId}' reached the agent of node '{NodeId}'; refused.", cancellationToken: cancellationToken);
             return;
         }
         // One deployment per actor at a time: a duplicate command waits and then finds the actor running.
         using var gate = await actors.Gates.Enter(actor.ActorId, cancellationToken);
-        if (actors.Running.ContainsKey(actor.ActorId))
+        if (actors.Running.TryGetValue(actor.ActorId, out var running))
         {
-            logger.LogInformation("Actor {ActorId} already runs on {NodeId}; repeated DeployActor ignored", actor.ActorId, NodeId);
+            logger.LogInformation("Actor {ActorId} already runs on {NodeId}; repeated DeployActor answered with its reports again", actor.ActorId, NodeId);
+            await ActorReports.Started(publish, NodeId, running, cancellationToken);
+            foreach (var fact in running.Reported)
+                await ActorReports.Deliver(publish, fact, cancellationToken);
             return;
         }
         if (actors.Removed.Contains(actor.ActorId))
@@ -58,21 +62,24 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
     {
         if (!ImageReference.TryParse(actor.Image, out var image))
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Pull, $"'{actor.Image}' is not a valid image reference.");
+            await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Pull, $"'{actor.Image}' is not a valid image reference.",
+                cancellationToken: cancellationToken);
             return;
         }
         // Checked here, before the runtime is asked anything: a refused image costs no network call.
         if (!options.AllowedRegistries.Contains(image.Registry, StringComparer.OrdinalIgnoreCase))
         {
             await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Pull,
-                $"Image '{actor.Image}' is from registry '{image.Registry}', which this node does not allow (allowed: {string.Join(", ", options.AllowedRegistries)}).");
+                $"Image '{actor.Image}' is from registry '{image.Registry}', which this node does not allow (allowed: {string.Join(", ", options.AllowedRegistries)}).",
+                cancellationToken: cancellationToken);
             return;
         }
 
         var stage = FailureStages.Pull;
+        StartResult started;
+        Task pulledReported;
         try
         {
-            Task pulledReported;
             using (var pullSpan = FlopsTelemetry.Source.StartActivity("actor pull"))
             {
                 pullSpan?.SetTag("flops.image", actor.Image).SetTag("flops.project", actor.ProjectId).SetTag("flops.actor", actor.ActorId);
@@ -80,7 +87,7 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
                 var pulled = await runtime.PullAsync(image, cancellationToken);
                 AgentTelemetry.PullDuration.Record(pullTime.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("flops.cached", pulled.AlreadyCached));
                 // Reported while the container is made: the broker's confirmation need not hold up the start.
-                pulledReported = publish.Publish(new ImagePulled
+                pulledReported = ActorReports.Deliver(publish, new ImagePulled
                 {
                     ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = NodeId, Image = actor.Image,
                     Digest = pulled.Digest, Duration = pullTime.Elapsed, AlreadyCached = pulled.AlreadyCached
@@ -88,26 +95,28 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
             }
 
             stage = FailureStages.Start;
-            StartResult started;
             using (FlopsTelemetry.Source.StartActivity("actor start")?.SetTag("flops.project", actor.ProjectId).SetTag("flops.actor", actor.ActorId))
                 started = await runtime.StartAsync(ActorProtocol.Launch(actor, image, NodeId, options.DataDir), cancellationToken);
-            await pulledReported;
-
-            var running = new RunningActor(actor, started.ContainerId, started.StartedAt);
-            actors.Running[actor.ActorId] = running;
-            await ActorReports.Started(publish, NodeId, running);
-            logger.LogInformation("Actor {ActorId} ({Role} {Instance}) of project {ProjectId} running on {NodeId} as {ContainerId}",
-                actor.ActorId, actor.Role, actor.Instance, actor.ProjectId, NodeId, started.ContainerId);
-            follower.Start(running);
         }
         catch (ActorRuntimeException e)
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, e.Stage, e.Message);
+            await ActorReports.Fail(publish, logger, NodeId, actor, e.Stage, e.Message, cancellationToken: cancellationToken);
+            return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Actor {ActorId}: {Stage} failed", actor.ActorId, stage);
-            await ActorReports.Fail(publish, logger, NodeId, actor, stage, $"{stage} failed: {e.Message}");
+            await ActorReports.Fail(publish, logger, NodeId, actor, stage, $"{stage} failed: {e.Message}", cancellationToken: cancellationToken);
+            return;
         }
+
+        // Running from here on, whatever the broker does: the reports wait for it, the actor does not.
+        var running = new RunningActor(actor, started.ContainerId, started.StartedAt);
+        actors.Running[actor.ActorId] = running;
+        logger.LogInformation("Actor {ActorId} ({Role} {Instance}) of project {ProjectId} running on {NodeId} as {ContainerId}",
+            actor.ActorId, actor.Role, actor.Instance, actor.ProjectId, NodeId, started.ContainerId);
+        follower.Start(running);
+        await pulledReported;
+        await ActorReports.Started(publish, NodeId, running, cancellationToken);
     }
 }

@@ -42,9 +42,16 @@ public sealed class ActorOutputFollower(AgentOptions options, IActorRuntime runt
 
         actors.Running.TryRemove(new KeyValuePair<Guid, RunningActor>(actor.ActorId, running));
         await ActorReports.Fail(bus(), logger, options.NodeId, actor, FailureStages.Exited,
-            $"The {actor.Role} exited on its own with code {exitCode}. Last output: {string.Join(" | ", lastLines)}", (int)exitCode);
+            $"The {actor.Role} exited on its own with code {exitCode}. Last output: {string.Join(" | ", lastLines)}", (int)exitCode, running.Stop.Token);
         if (removeWhenEnded)
             await runtime.RemoveAsync(ActorProtocol.ContainerName(actor.ActorId), CancellationToken.None);
+    }
+
+    /// <summary>Kept first, so that a repeated DeployActor reports it again even while this report waits for the broker.</summary>
+    private static async Task Report(RunningActor running, IPublishEndpoint publish, object fact)
+    {
+        running.Reported.Enqueue(fact);
+        await ActorReports.Deliver(publish, fact, running.Stop.Token);
     }
 
     private async Task OnOutput(RunningActor running, ActorOutputLine line)
@@ -61,18 +68,18 @@ public sealed class ActorOutputFollower(AgentOptions options, IActorRuntime runt
         {
             case ActorEventLine.DataFetched:
                 running.DataFetched = true;
-                await publish.Publish(new DataFetched
+                await Report(running, publish, new DataFetched
                 {
                     ProjectId = a.ProjectId, ActorId = a.ActorId, NodeId = nodeId,
                     Samples = parsed.Samples ?? 0, Duration = (line.At - running.StartedAt).Duration()
                 });
                 break;
             case ActorEventLine.AggregatorConnected:
-                await publish.Publish(new AggregatorConnected { ProjectId = a.ProjectId, ActorId = a.ActorId, NodeId = nodeId, Aggregator = a.AggregatorEndpoint });
+                await Report(running, publish, new AggregatorConnected { ProjectId = a.ProjectId, ActorId = a.ActorId, NodeId = nodeId, Aggregator = a.AggregatorEndpoint });
                 break;
             case ActorEventLine.Failed:
                 await ActorReports.Fail(publish, logger, nodeId, a, running.DataFetched || a.Role != ActorRoles.Learner ? FailureStages.Connect : FailureStages.Data,
-                    parsed.Reason ?? "the actor reported a failure without a reason");
+                    parsed.Reason ?? "the actor reported a failure without a reason", cancellationToken: running.Stop.Token);
                 break;
         }
     }

@@ -15,7 +15,7 @@ public sealed class ActorRemover(AgentOptions options, IActorRuntime runtime, No
             return;
         }
         await Remove(command.ActorId, cancellationToken);
-        await publish.Publish(new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = options.NodeId }, cancellationToken);
+        await ActorReports.Deliver(publish, new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = options.NodeId }, cancellationToken);
         logger.LogInformation("Actor {ActorId} removed from {NodeId}: {Reason}", command.ActorId, options.NodeId, command.Reason);
     }
 

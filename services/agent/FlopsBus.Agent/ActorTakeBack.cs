@@ -82,7 +82,7 @@ public sealed class ActorTakeBack(AgentOptions options, IActorRuntime runtime, N
             // Removed meanwhile (retired, or by a RemoveActor that came first): nothing left to report.
             if (!actors.Running.TryGetValue(found.Actor.ActorId, out var running) || running.ContainerId != found.ContainerId) continue;
             if (found.State == FoundActorState.Running)
-                await ActorReports.Started(publish, options.NodeId, running);
+                await ActorReports.Started(publish, options.NodeId, running, running.Stop.Token);
             follower.Start(running, removeWhenEnded: found.State == FoundActorState.Exited);
         }
         _found.Clear();

@@ -13,6 +13,8 @@ public sealed class RunningActor(ActorSpec actor, string containerId, DateTimeOf
     /// <summary>The agent no longer answers for this actor (removed, or the agent is stopping): its end is not reported.</summary>
     public volatile bool Released;
     public bool DataFetched;
+    /// <summary>What its output made the agent report (data fetched, connected), in order, to report again on a repeated DeployActor.</summary>
+    public ConcurrentQueue<object> Reported { get; } = new();
 }
 
 /// <summary>

@@ -7,7 +7,9 @@ namespace FlopsBus.Planner;
 /// than its grace is lost: no longer offered for placement until it is heard from again. Silence is only
 /// evidence when the planner hears from other nodes meanwhile: cut off from the bus, it hears from nobody, and
 /// declares nobody lost (Kubernetes' node controller stops evicting on a full disruption for the same reason);
-/// once it hears again, every node gets its grace anew. Everything that reads or changes the view or the
+/// once it hears again, every node gets its grace anew, and at least <see cref="PlannerOptions.ReconnectGrace"/>:
+/// after an outage the nodes come back one by one, each when its own reconnection delay, grown during the outage,
+/// runs out. Everything that reads or changes the view or the
 /// reservations on it holds <see cref="Gate"/>.
 /// </summary>
 public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
@@ -16,6 +18,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     {
         public NodeCandidate Candidate { get; } = candidate;
         public DateTimeOffset LastSeen { get; set; } = lastSeen;
+        /// <summary>Until when its silence is excused: set when the planner itself was the one cut off.</summary>
+        public DateTimeOffset ExcusedUntil { get; set; }
         public bool Lost { get; set; }
     }
 
@@ -60,6 +64,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             }
             entry.Candidate.Update(node);
             entry.LastSeen = now;
+            entry.ExcusedUntil = default;
             if (!entry.Lost) return false;
             entry.Lost = false;
             _live.Add(entry.Candidate);
@@ -77,7 +82,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             foreach (var entry in _nodes.Values)
             {
                 // Lost only if someone was heard from after this node's grace ran out: otherwise this planner is the one cut off.
-                if (entry.Lost || now - entry.LastSeen <= Grace(entry.Candidate.Node) || _lastHeard <= entry.LastSeen + Grace(entry.Candidate.Node))
+                if (entry.Lost || now - entry.LastSeen <= Grace(entry.Candidate.Node) || _lastHeard <= entry.LastSeen + Grace(entry.Candidate.Node)
+                    || now <= entry.ExcusedUntil)
                     continue;
                 entry.Lost = true;
                 _live.Remove(entry.Candidate);
@@ -94,13 +100,16 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
 
     /// <summary>
     /// After a silence longer than a node's grace (the planner heard from nobody: its link to the bus was down), that
-    /// node's silence proves nothing: its grace starts again now.
+    /// node's silence proves nothing: it has its grace again from now, and at least the time nodes take to reconnect.
     /// </summary>
     private void GraceAgainAfterSilence(DateTimeOffset now)
     {
         foreach (var entry in _nodes.Values)
-            if (!entry.Lost && now - _lastHeard > Grace(entry.Candidate.Node))
-                entry.LastSeen = now;
+        {
+            var grace = Grace(entry.Candidate.Node);
+            if (!entry.Lost && now - _lastHeard > grace)
+                entry.ExcusedUntil = now + (grace > options.ReconnectGrace ? grace : options.ReconnectGrace);
+        }
     }
 
     /// <summary>A few missed heartbeats at the node's own interval, or the configured grace when it did not say.</summary>

@@ -23,12 +23,20 @@ public sealed class PlannerOptions
     /// <summary>Registries images may come from (host[:port]); anything else is rejected before placement.</summary>
     public List<string> AllowedRegistries { get; set; } = ["127.0.0.1:5000"];
     public int MaxLearners { get; set; } = 100;
+    /// <summary>A submission body larger than this is rejected unread (the broker's own limit is 8 MiB).</summary>
+    public int MaxSubmissionBytes { get; set; } = 64 * 1024;
     public ActorResources DefaultAggregatorResources { get; set; } = new() { CpuMillis = 250, MemoryMb = 256 };
     public ActorResources DefaultLearnerResources { get; set; } = new() { CpuMillis = 500, MemoryMb = 512 };
     /// <summary>A node that misses this many of its heartbeats in a row is lost.</summary>
     public int MissedHeartbeats { get; set; } = 3;
     /// <summary>The grace for a node that did not say how often it heartbeats.</summary>
     public TimeSpan NodeGrace { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// After the planner itself was cut off from the bus (it heard from no node for longer than a grace), how long
+    /// from the moment it hears again a node has to reconnect before its silence counts: clients reconnect with
+    /// delays that grow during an outage (MassTransit's reach 10 s and more), so nodes come back one by one.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>
     /// A planner that has just started retries a submission at this interval until every node has had the chance to
     /// report what it runs (at most the longest heartbeat interval the nodes announce).

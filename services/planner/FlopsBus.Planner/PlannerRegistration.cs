@@ -35,13 +35,18 @@ public static class PlannerRegistration
         });
         bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
         {
-            if (name == EndpointNames.Planner) endpoint.AcceptPlainJson();
             if (name is not (EndpointNames.Planner or EndpointNames.PlannerControl)) return;
+            var options = context.GetRequiredService<PlannerOptions>();
+            if (name == EndpointNames.Planner)
+            {
+                endpoint.AcceptPlainJson();
+                // Before the retries: a body that is not a submission is never one, however often it is read.
+                endpoint.UseFilter(new SubmissionBodyFilter(options));
+            }
             // A placement's commands leave together or not at all: the outbox holds them until the consumer is done.
             // A submission that comes while the planner settles is retried once the nodes have reported (no
             // scheduler here for delayed redelivery: RabbitMQ's delayed-message plugin is not in Debian); other
             // faults get a few quick retries before the error queue.
-            var options = context.GetRequiredService<PlannerOptions>();
             endpoint.UseMessageRetry(r =>
             {
                 r.Handle<PlannerSettlingException>();

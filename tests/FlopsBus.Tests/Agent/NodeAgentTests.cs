@@ -58,7 +58,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_duplicate_command_that_arrives_during_the_deployment_starts_nothing_more()
+    public async Task A_duplicate_command_that_arrives_during_the_deployment_starts_nothing_more_and_reports_the_same_container()
     {
         var command = Learner();
         _runtime.PendingPull = new TaskCompletionSource<PullResult>();
@@ -71,7 +71,24 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
         Assert.Equal(1, _runtime.Starts);
         Assert.Equal(1, _runtime.Pulls);
-        Assert.Single(Harness.Published.Select<ActorStarted>());
+        // The duplicate may be a redelivery whose first report the broker lost: it reports the actor again, as it is.
+        Assert.Single(Harness.Published.Select<ActorStarted>().Select(p => p.Context.Message.ContainerId).Distinct());
+    }
+
+    [Fact]
+    public async Task A_repeated_command_for_a_running_actor_reports_again_what_its_output_told()
+    {
+        var command = Learner();
+        _runtime.Output[$"id-{ActorProtocol.ContainerName(command.Actor.ActorId)}"] = ([@"FLOPS-EVENT {""event"":""data-fetched"",""samples"":600}", @"FLOPS-EVENT {""event"":""aggregator-connected""}"], null);
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        await PublishedWithin<AggregatorConnected>(c => c.ActorId == command.Actor.ActorId);
+
+        await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+
+        Assert.Equal(2, Harness.Published.Select<ActorStarted>().Count(p => p.Context.Message.ActorId == command.Actor.ActorId));
+        Assert.Equal(2, Harness.Published.Select<DataFetched>().Count(p => p.Context.Message.ActorId == command.Actor.ActorId));
+        Assert.Equal(2, Harness.Published.Select<AggregatorConnected>().Count(p => p.Context.Message.ActorId == command.Actor.ActorId));
+        Assert.Equal(1, _runtime.Starts);
     }
 
     [Fact]
