@@ -4,12 +4,13 @@ namespace FlopsBus.Testing;
 
 /// <summary>
 /// Bodies a publisher may put on the planner's queue that are not a valid submission, by category, each with the
-/// words its rejection must hold (the field it names). The unit tests read them with the planner's body reader, the
-/// integration tests publish them through the management API, as the UI does.
+/// words its rejection must hold (the field it names), and whether the body is kept in the error queue: a body that
+/// is not a submission's shape is; a well-formed one out of bounds is consumed and rejected. The unit tests read
+/// them with the planner's readers, the integration tests publish them through the management API, as the UI does.
 /// </summary>
 public static class MalformedSubmissions
 {
-    public sealed record Case(string Category, byte[] Body, string Names)
+    public sealed record Case(string Category, byte[] Body, string Names, bool Kept = true)
     {
         public override string ToString() => Category;
     }
@@ -37,9 +38,11 @@ public static class MalformedSubmissions
         return "{" + string.Join(", ", members) + "}";
     }
 
-    private static Case Text(string category, string body, string names) => new(category, Encoding.UTF8.GetBytes(body), names);
+    private static Case Text(string category, string body, string names, bool kept = true) => new(category, Encoding.UTF8.GetBytes(body), names, kept);
 
     private static Case Field(string category, string member, string names) => Text(category, Submission(Guid.NewGuid(), member), names);
+
+    private static Case Bound(string category, string member, string names) => Text(category, Submission(Guid.NewGuid(), member), names, kept: false);
 
     public static IReadOnlyList<Case> All { get; } =
     [
@@ -79,22 +82,22 @@ public static class MalformedSubmissions
         Field("readinessTimeout not a duration", "\"readinessTimeout\": \"soon\"", "readinessTimeout must be a duration string"),
         Field("mode a boolean", "\"mode\": true", "mode must be a string, was true"),
         // Bounds of the typed message.
-        Field("customerId too long", $"\"customerId\": \"{new string('c', 5000)}\"", "customerId is 5000 characters long"),
-        Field("customerId with a newline", "\"customerId\": \"a\\nb\"", "customerId 'a\\u000ab' may hold only"),
-        Field("customerId with a slash", "\"customerId\": \"../x\"", "customerId '../x' may hold only"),
-        Field("image reference too long", $"\"learnerImage\": \"{TestEnvironment.Registry}/{new string('l', 300)}:1\"", "learnerImage is 3"),
-        Field("image from another registry", "\"learnerImage\": \"evil.example.com/x:1\"", "which is not allowed"),
-        Field("too many data tags", $"\"dataTags\": [{string.Join(", ", Enumerable.Range(0, 33).Select(i => $"\"t{i}\""))}]", "dataTags may name at most 32 tags"),
-        Field("data tag escaping the data folder", "\"dataTags\": [\"../etc\"]", "dataTags[0] '../etc' may hold only"),
-        Field("data tag too long", $"\"dataTags\": [\"{new string('t', 100)}\"]", "dataTags[0] is 100 characters long"),
-        Field("learners zero", "\"learners\": 0", "learners must be between 1 and"),
-        Field("learners negative", "\"learners\": -3", "learners must be between 1 and"),
-        Field("absurd cpu", "\"resources\": {\"learner\": {\"cpuMillis\": 2000000000, \"memoryMb\": 512}}", "resources.learner must have cpuMillis between 1 and"),
-        Field("negative memory", "\"resources\": {\"aggregator\": {\"cpuMillis\": 100, \"memoryMb\": -1}}", "resources.aggregator must have cpuMillis between 1 and"),
-        Field("readinessTimeout too short", "\"readinessTimeout\": \"00:00:01\"", "readinessTimeout must be between"),
-        Field("readinessTimeout too long", "\"readinessTimeout\": \"30.00:00:00\"", "readinessTimeout must be between"),
-        Field("unknown mode", "\"mode\": \"turbo\"", "mode must be"),
-        Text("projectId missing", Submission(Guid.NewGuid(), remove: "projectId"), "projectId is missing"),
-        Text("customerId missing", Submission(Guid.NewGuid(), remove: "customerId"), "customerId is missing"),
+        Bound("customerId too long", $"\"customerId\": \"{new string('c', 5000)}\"", "customerId is 5000 characters long"),
+        Bound("customerId with a newline", "\"customerId\": \"a\\nb\"", "customerId 'a\\u000ab' may hold only"),
+        Bound("customerId with a slash", "\"customerId\": \"../x\"", "customerId '../x' may hold only"),
+        Bound("image reference too long", $"\"learnerImage\": \"{TestEnvironment.Registry}/{new string('l', 300)}:1\"", "learnerImage is 3"),
+        Bound("image from another registry", "\"learnerImage\": \"evil.example.com/x:1\"", "which is not allowed"),
+        Bound("too many data tags", $"\"dataTags\": [{string.Join(", ", Enumerable.Range(0, 33).Select(i => $"\"t{i}\""))}]", "dataTags may name at most 32 tags"),
+        Bound("data tag escaping the data folder", "\"dataTags\": [\"../etc\"]", "dataTags[0] '../etc' may hold only"),
+        Bound("data tag too long", $"\"dataTags\": [\"{new string('t', 100)}\"]", "dataTags[0] is 100 characters long"),
+        Bound("learners zero", "\"learners\": 0", "learners must be between 1 and"),
+        Bound("learners negative", "\"learners\": -3", "learners must be between 1 and"),
+        Bound("absurd cpu", "\"resources\": {\"learner\": {\"cpuMillis\": 2000000000, \"memoryMb\": 512}}", "resources.learner must have cpuMillis between 1 and"),
+        Bound("negative memory", "\"resources\": {\"aggregator\": {\"cpuMillis\": 100, \"memoryMb\": -1}}", "resources.aggregator must have cpuMillis between 1 and"),
+        Bound("readinessTimeout too short", "\"readinessTimeout\": \"00:00:01\"", "readinessTimeout must be between"),
+        Bound("readinessTimeout too long", "\"readinessTimeout\": \"30.00:00:00\"", "readinessTimeout must be between"),
+        Bound("unknown mode", "\"mode\": \"turbo\"", "mode must be"),
+        Text("projectId missing", Submission(Guid.NewGuid(), remove: "projectId"), "projectId is missing", kept: false),
+        Text("customerId missing", Submission(Guid.NewGuid(), remove: "customerId"), "customerId is missing", kept: false),
     ];
 }

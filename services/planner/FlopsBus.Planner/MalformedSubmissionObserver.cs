@@ -1,4 +1,5 @@
 using System.Runtime.Serialization;
+using System.Text.Json;
 using FlopsBus.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -6,29 +7,25 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Planner;
 
 /// <summary>
-/// A body that cannot be a submission never reaches the consumer: <see cref="SubmissionBodyFilter"/> or the
-/// deserializer refuses it, and MassTransit keeps it in the endpoint's _error queue. This observer also answers it
-/// on the bus with a <see cref="ProjectRejected"/> naming the field, so every body gets exactly one answer.
-/// Receive observers are bus-wide in MassTransit, so it picks out the planner's own queue.
+/// A body the deserializer refuses (not JSON, not UTF-8, a value of the wrong JSON type) fails before
+/// <see cref="SubmissionBodyFilter"/> sees it, and MassTransit keeps it in the endpoint's _error queue. This observer
+/// answers it on the bus with a <see cref="ProjectRejected"/> naming the field, read by the same <see cref="SubmissionBody"/>
+/// (the deserializer's own message speaks of .NET types, and stops at the first problem of its own choosing). Receive
+/// observers are bus-wide in MassTransit, so it picks out the planner's own queue.
 /// </summary>
 public sealed class MalformedSubmissionObserver(IServiceProvider services, PlannerOptions options, ILogger<MalformedSubmissionObserver> logger)
     : IReceiveObserver
 {
     public async Task ReceiveFault(ReceiveContext context, Exception exception)
     {
-        if (!IsPlannerQueue(context.InputAddress)) return;
-        var (problem, projectId) = exception switch
-        {
-            SubmissionRejectedException rejected => (rejected.Message, rejected.ProjectId),
-            // The deserializer got there first (a body that is not JSON never becomes a consume context): the same
-            // reading of the body names what is wrong.
-            SerializationException => (SubmissionBody.FindProblem(context.Body.GetBytes(),
-                context.ContentType?.MediaType == SubmissionBodyFilter.EnvelopeMediaType, options.MaxSubmissionBytes, out var id)
-                ?? (exception.InnerException ?? exception).Message, id),
-            _ => (null, null),
-        };
+        // The filter answered what it refused; a fault of a well-formed body (a broker in trouble) is no rejection.
+        if (exception is SubmissionRejectedException || !IsPlannerQueue(context.InputAddress)) return;
+        var problem = SubmissionBody.FindProblem(context.Body.GetBytes(), context.ContentType?.MediaType == SubmissionBodyFilter.EnvelopeMediaType,
+            options.MaxSubmissionBytes, out var projectId);
+        if (problem is null && exception is SerializationException or JsonException)
+            problem = (exception.InnerException ?? exception).Message;
         if (problem is null) return;
-        var reason = $"Rejected: {problem} It was kept in the {EndpointNames.Planner}_error queue.";
+        var reason = SubmissionBodyFilter.Rejection(problem);
         logger.LogWarning("Rejected a malformed submission {ProjectId}: {Reason}", projectId, reason);
         if (services.GetService(typeof(IBus)) is IBus bus)
             await bus.Publish(new ProjectRejected { ProjectId = projectId, Reason = reason });

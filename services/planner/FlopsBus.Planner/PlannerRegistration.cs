@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Planner;
 
@@ -40,8 +41,7 @@ public static class PlannerRegistration
             if (name == EndpointNames.Planner)
             {
                 endpoint.AcceptPlainJson();
-                // Before the retries: a body that is not a submission is never one, however often it is read.
-                endpoint.UseFilter(new SubmissionBodyFilter(options));
+                endpoint.UseFilter(new SubmissionBodyFilter(options, context, context.GetRequiredService<ILogger<SubmissionBodyFilter>>()));
             }
             // A placement's commands leave together or not at all: the outbox holds them until the consumer is done.
             // A submission that comes while the planner settles is retried once the nodes have reported (no
@@ -52,9 +52,11 @@ public static class PlannerRegistration
                 r.Handle<PlannerSettlingException>();
                 r.Interval(options.SettlingRetries, options.SettlingRetryInterval);
             });
+            // A body that is not a submission is never one, however often it is read.
             endpoint.UseMessageRetry(r =>
             {
                 r.Ignore<PlannerSettlingException>();
+                r.Ignore<SubmissionRejectedException>();
                 r.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1));
             });
             endpoint.UseInMemoryOutbox(context);

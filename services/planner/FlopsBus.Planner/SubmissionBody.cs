@@ -104,7 +104,7 @@ public static class SubmissionBody
             Kind.TextList => value.EnumerateArray().Select((tag, i) => tag.ValueKind == JsonValueKind.String ? null
                 : $"{name}[{i}] must be a string, was {Describe(tag)}.").FirstOrDefault(p => p is not null),
             Kind.Resources => ResourcesProblem(name, value),
-            Kind.Duration when value.ValueKind != JsonValueKind.String || !TimeSpan.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out _)
+            Kind.Duration when value.ValueKind != JsonValueKind.String || !TimeSpan.TryParseExact(value.GetString(), "c", System.Globalization.CultureInfo.InvariantCulture, out _)
                 => $"{name} must be a duration string such as \"00:05:00\", was {Describe(value)}.",
             _ => null,
         };

@@ -1,29 +1,39 @@
+using FlopsBus.Contracts;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Planner;
 
 /// <summary>A submission whose body is not that of a ProjectSubmitted; it can never be handled, so it is not retried.</summary>
-public sealed class SubmissionRejectedException(string reason, Guid? projectId) : Exception(reason)
-{
-    public Guid? ProjectId { get; } = projectId;
-}
+public sealed class SubmissionRejectedException(string reason) : Exception(reason);
 
 /// <summary>
-/// First on the planner's queue, before any retry and before the message is deserialized: a body too large, not
-/// JSON, or of the wrong shape fails here with the field named (<see cref="SubmissionBody"/>), lands in the error
-/// queue, and is answered by <see cref="MalformedSubmissionObserver"/>.
+/// On the planner's queue, before the message is deserialized: a body too large, not
+/// JSON, or of the wrong shape is answered here with a <see cref="ProjectRejected"/> naming the field
+/// (<see cref="SubmissionBody"/>), then fails, so MassTransit keeps it in the error queue. A body the deserializer
+/// refuses before this filter runs is answered by <see cref="MalformedSubmissionObserver"/>.
 /// </summary>
-public sealed class SubmissionBodyFilter(PlannerOptions options) : IFilter<ConsumeContext>
+public sealed class SubmissionBodyFilter(PlannerOptions options, IServiceProvider services, ILogger<SubmissionBodyFilter> logger) : IFilter<ConsumeContext>
 {
     public const string EnvelopeMediaType = "application/vnd.masstransit+json";
 
-    public Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
+    public static string Rejection(string problem) => $"Rejected: {problem} It was kept in the {EndpointNames.Planner}_error queue.";
+
+    public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
     {
         var receive = context.ReceiveContext;
         if (SubmissionBody.FindProblem(receive.Body.GetBytes(), receive.ContentType?.MediaType == EnvelopeMediaType,
                 options.MaxSubmissionBytes, out var projectId) is { } problem)
-            throw new SubmissionRejectedException(problem, projectId);
-        return next.Send(context);
+        {
+            var reason = Rejection(problem);
+            logger.LogWarning("Rejected a malformed submission {ProjectId}: {Reason}", projectId, reason);
+            // Through the bus, not the consume context: the endpoint's outbox would hold the answer back and drop it
+            // with the failing message. The failure that follows is not retried (PlannerRegistration ignores it).
+            await services.GetRequiredService<IBus>().Publish(new ProjectRejected { ProjectId = projectId, Reason = reason });
+            throw new SubmissionRejectedException(problem);
+        }
+        await next.Send(context);
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("submission-body");
