@@ -11,7 +11,7 @@ public static class AgentBenchmark
 {
     public static async Task<int> Run(int rounds)
     {
-        var data = Directory.CreateTempSubdirectory("flops-bench-");
+        var data = NodeDataFolder.Create("flops-bench-");
         Directory.CreateDirectory(Path.Combine(data.FullName, "mnist"));
         await File.WriteAllLinesAsync(Path.Combine(data.FullName, "mnist", "part-0.csv"), Enumerable.Range(0, 600).Select(n => $"{n},{n % 10}"));
 

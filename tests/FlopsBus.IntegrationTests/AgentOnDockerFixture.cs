@@ -30,7 +30,7 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
     // Below the ephemeral range (32768-60999), where no outgoing connection can hold it.
     public int AggregatorPort { get; } = 30000 + Random.Shared.Next(0, 50) * 10;
 
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-agent-it-");
+    private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-agent-it-");
 
     public async Task InitializeAsync()
     {

@@ -159,7 +159,7 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_learner_runs_with_the_command_s_limits_its_labels_the_data_folder_read_only_and_no_privileges()
+    public async Task A_learner_runs_with_the_command_s_limits_its_labels_the_data_folder_read_only_and_confined()
     {
         var actor = Learner();
         await Send(actor);
@@ -176,6 +176,10 @@ public sealed class AgentOnDockerTests(AgentOnDockerFixture node) : IClassFixtur
         Assert.Equal(["ALL"], host.CapDrop);
         Assert.True(host.CapAdd is null or { Count: 0 });
         Assert.Equal("host", host.NetworkMode);
+        Assert.Equal(256L, host.PidsLimit);
+        Assert.True(host.ReadonlyRootfs);
+        Assert.StartsWith("rw,nosuid,nodev,size=64m", host.Tmpfs["/tmp"]);
+        Assert.Equal("65534:65534", inspected.Config.User);
         var mount = Assert.Single(inspected.Mounts);
         Assert.Equal((node.DataDir, DockerActorRuntime.DataMountPath, false), (mount.Source, mount.Destination, mount.RW));
         Assert.Equal(actor.Actor.ProjectId.ToString(), inspected.Config.Labels[Labels.Project]);

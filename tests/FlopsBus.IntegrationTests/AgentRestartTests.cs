@@ -16,7 +16,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
 
     private readonly PlannerAndSagaOnRabbitMq _system = new();
     private readonly DockerClient _docker = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-restart-it-");
+    private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-restart-it-");
     private readonly Guid _projectId = Guid.NewGuid();
     private Dictionary<string, string> _settings = null!;
     private AgentProcess _agent = null!;

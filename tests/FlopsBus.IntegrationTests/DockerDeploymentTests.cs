@@ -33,6 +33,14 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
             running.Select(c => (c.Labels[Labels.Actor], c.Labels[Labels.Role], c.Labels[Labels.Node])).Order());
         var learnerNodes = placed.Actors.Where(a => a.Actor.Role == ActorRoles.Learner).Select(a => a.NodeId).ToList();
         Assert.DoesNotContain(_cluster.Agents[0].NodeId, learnerNodes);
+        // The sample aggregator and learners reached READY confined: no root, a read-only root filesystem, a process limit.
+        foreach (var container in running)
+        {
+            var inspected = await _cluster.Docker.Containers.InspectContainerAsync(container.ID);
+            Assert.Equal(("65534:65534", true, 256L, true, "ALL"),
+                (inspected.Config.User, inspected.HostConfig.ReadonlyRootfs, inspected.HostConfig.PidsLimit,
+                 inspected.HostConfig.SecurityOpt.Contains("no-new-privileges"), inspected.HostConfig.CapDrop.Single()));
+        }
 
         foreach (var actor in placed.Actors)
         {

@@ -19,7 +19,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
 
     private readonly List<AgentProcess> _agents = [];
     private readonly List<Dictionary<string, string>> _settings = [];
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("flops-it-");
+    private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-it-");
 
     public PlannerAndSagaOnRabbitMq System { get; } = new(throughRelay: brokerThroughRelay);
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();

@@ -47,6 +47,13 @@ public sealed class AgentOptions
     /// <summary>How many of an actor's last output lines go into the reason when it exits on its own.</summary>
     public int LastLinesOnExit { get; set; } = 10;
 
+    /// <summary>How actor containers are confined; see <see cref="ContainerConfinement"/>.</summary>
+    public ContainerConfinement Confinement { get; set; } = new();
+    /// <summary>Per role, the confinement with that role's overrides applied.</summary>
+    public Dictionary<string, ContainerConfinement> RoleConfinement { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ContainerConfinement ConfinementFor(string role) => RoleConfinement.GetValueOrDefault(role) ?? Confinement;
+
     /// <summary>The "Agent" section of <paramref name="configuration"/>, registry credentials included.</summary>
     public static AgentOptions From(IConfiguration configuration)
     {
@@ -56,6 +63,8 @@ public sealed class AgentOptions
         if (section.GetSection(nameof(AllowedRegistries)).Get<List<string>>() is { Count: > 0 } allowed)
             options.AllowedRegistries = allowed;
         options.RegistryCredentials = RegistryCredential.FromSection(section.GetSection(nameof(RegistryCredentials)));
+        // Bound here rather than by the binder: a role's section overrides the configured defaults, not the built-in ones.
+        (options.Confinement, options.RoleConfinement) = ContainerConfinement.From(section.GetSection(nameof(Confinement)), section.GetSection(nameof(RoleConfinement)));
         return options;
     }
 }

@@ -57,7 +57,7 @@ public static class AgentRegistration
         var docker = new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient();
         var puller = new DockerImagePuller(docker, new PullScheduler(PullPolicy.From(options)), options.RegistryCredentials,
             loggers.CreateLogger<DockerImagePuller>());
-        return new DockerActorRuntime(docker, puller, options.StopGracePeriod);
+        return new DockerActorRuntime(docker, puller, options.StopGracePeriod, options.ConfinementFor);
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

@@ -8,11 +8,13 @@ namespace FlopsBus.Agent;
 
 /// <summary>
 /// Actors as containers on the node's Docker engine: host network (no bridges here, ports come from the
-/// command), limits from the command, unprivileged, no new privileges, no capabilities, and for learners
-/// only the node's data folder, read-only. Containers carry their actor's labels, so the engine itself is
+/// command), limits from the command, unprivileged, no new privileges, no capabilities, confined as configured for
+/// the role (process limit, read-only root filesystem, not root: <see cref="ContainerConfinement"/>), and for
+/// learners only the node's data folder, read-only. Containers carry their actor's labels, so the engine itself is
 /// the record of what runs on the node.
 /// </summary>
-public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller puller, TimeSpan stopGracePeriod) : IActorRuntime, IDisposable
+public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller puller, TimeSpan stopGracePeriod,
+    Func<string, ContainerConfinement> confinementFor) : IActorRuntime, IDisposable
 {
     public const string DataMountPath = "/data";
 
@@ -23,7 +25,9 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
         string id;
         try
         {
-            id = (await docker.Containers.CreateContainerAsync(ToCreateParameters(launch), cancellationToken)).ID;
+            // The image's own USER decides whether the container may keep it or must run as the configured user.
+            var imageUser = (await docker.Images.InspectImageAsync(launch.Image.ToString(), cancellationToken)).Config?.User;
+            id = (await docker.Containers.CreateContainerAsync(ToCreateParameters(launch, confinementFor(launch.Actor.Role), imageUser), cancellationToken)).ID;
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -49,7 +53,7 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
         return new StartResult(id, StartedAt(started));
     }
 
-    private static CreateContainerParameters ToCreateParameters(ActorLaunch launch)
+    private static CreateContainerParameters ToCreateParameters(ActorLaunch launch, ContainerConfinement confinement, string? imageUser)
     {
         var resources = launch.Actor.Resources;
         var binds = new List<string>();
@@ -64,8 +68,12 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
             Image = launch.Image.ToString(),
             Env = env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
             Labels = launch.Labels.ToDictionary(),
+            User = confinement.UserFor(imageUser),
             HostConfig = new HostConfig
             {
+                PidsLimit = confinement.PidsLimit,
+                ReadonlyRootfs = confinement.ReadOnlyRootFilesystem,
+                Tmpfs = new Dictionary<string, string> { ["/tmp"] = $"rw,nosuid,nodev,size={confinement.TmpSize}" },
                 NetworkMode = "host",
                 Privileged = false,
                 SecurityOpt = ["no-new-privileges"],
