@@ -39,6 +39,8 @@ public sealed class DeploymentAfterLostNodesTests : SagaScenario
     {
         await Harness.Bus.Publish(Placed);
         await PublishAll(new[] { _aggregator }.Concat(_learners).SelectMany(EventsOf));
+        // Ready first: a node loss only concerns the actors the saga already holds.
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
         var replacement = await ReplaceAfterNodeLoss(_learners[1], "node-4");
         await PublishAll(EventsOf(replacement));
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Ready));
