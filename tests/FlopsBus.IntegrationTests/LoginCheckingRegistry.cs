@@ -37,6 +37,9 @@ public sealed class LoginCheckingRegistry : IDisposable
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
             catch (Exception) when (!_listener.IsListening) { return; }
+            // A client that hung up before its request was read fails the accept (ObjectDisposedException from
+            // Linux's managed listener): one lost request, not the end of the registry.
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { continue; }
             // An engine that gives up on a pull hangs up mid-answer; that ends one request, not the registry.
             try { await Answer(context); }
             catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }

@@ -14,12 +14,10 @@ namespace FlopsBus.IntegrationTests;
 /// <summary>
 /// A virtual host of its own on the real broker and a database of its own on the real PostgreSQL, with the
 /// planner and the deployment saga running in this process against them, and a recorder of the events
-/// they and the agents publish. A test may give the host its clock (kept across restarts, as the wall clock is),
-/// more bus configuration, such as a fault to inject, and a relay to the broker that it can cut: then the host and
-/// every agent started with <see cref="BusSettings"/> reach the broker only through <see cref="BrokerRelay"/>.
+/// they and the agents publish. A test may give the host its clock (kept across restarts, as the wall clock is) and
+/// more bus configuration, such as a fault to inject.
 /// </summary>
-public sealed class PlannerAndSagaOnRabbitMq(
-    TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null, bool throughRelay = false) : IAsyncLifetime
+public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null) : IAsyncLifetime
 {
     private IHost? _host;
     private IsolatedBrokerAndDatabase _isolated = null!;
@@ -27,17 +25,7 @@ public sealed class PlannerAndSagaOnRabbitMq(
     public string VirtualHost => _isolated.VirtualHost;
     public string ConnectionString => _isolated.ConnectionString;
     public RabbitMqManagement Management => _isolated.Management;
-    public TcpRelay? BrokerRelay { get; private set; }
-
-    public Dictionary<string, string?> BusSettings
-    {
-        get
-        {
-            var settings = _isolated.BusSettings;
-            if (BrokerRelay is not null) (settings["Bus:Host"], settings["Bus:Port"]) = ("127.0.0.1", BrokerRelay.Port.ToString());
-            return settings;
-        }
-    }
+    public Dictionary<string, string?> BusSettings => _isolated.BusSettings;
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();
@@ -51,7 +39,6 @@ public sealed class PlannerAndSagaOnRabbitMq(
     public async Task InitializeAsync()
     {
         _isolated = await IsolatedBrokerAndDatabase.Create("flops-test");
-        if (throughRelay) BrokerRelay = new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort);
         await Start();
     }
 
@@ -104,7 +91,6 @@ public sealed class PlannerAndSagaOnRabbitMq(
     public async Task DisposeAsync()
     {
         await Stop();
-        if (BrokerRelay is not null) await BrokerRelay.DisposeAsync();
         await _isolated.DisposeAsync();
     }
 }

@@ -10,10 +10,10 @@ namespace FlopsBus.IntegrationTests;
 /// <summary>
 /// The planner and saga of <see cref="PlannerAndSagaOnRabbitMq"/> plus three agent processes on the real Docker
 /// engine (node 1 plain, nodes 2 and 3 with the flops-learner add-on), each with an "mnist" data folder.
-/// Everything a test started is removed afterwards, containers included. With <paramref name="brokerThroughRelay"/>
-/// everyone reaches the broker through a relay the test can cut.
+/// Everything a test started is removed afterwards, containers included. With <paramref name="agentsThroughRelay"/>
+/// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut.
 /// </summary>
-public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLifetime
+public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLifetime
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
@@ -21,7 +21,19 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
     private readonly List<Dictionary<string, string>> _settings = [];
     private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-it-");
 
-    public PlannerAndSagaOnRabbitMq System { get; } = new(throughRelay: brokerThroughRelay);
+    public PlannerAndSagaOnRabbitMq System { get; } = new();
+    public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
+
+    /// <summary>The bus settings agents start with: the system's, through the relay when there is one.</summary>
+    private Dictionary<string, string?> AgentBusSettings
+    {
+        get
+        {
+            var settings = System.BusSettings;
+            if (AgentLinks is not null) (settings["Bus:Host"], settings["Bus:Port"]) = ("127.0.0.1", AgentLinks.Port.ToString());
+            return settings;
+        }
+    }
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
@@ -48,7 +60,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
             };
             for (var a = 0; a < addOns[i].Length; a++) settings[$"AddOns:{a}"] = addOns[i][a];
             _settings.Add(settings);
-            _agents.Add(new AgentProcess(nodeId, System.BusSettings, settings));
+            _agents.Add(new AgentProcess(nodeId, AgentBusSettings, settings));
         }
         await System.WaitForNodes(3, Patience);
     }
@@ -59,7 +71,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
     public async Task KillAgent(int index) => await _agents[index].DisposeAsync();
 
     /// <summary>Starts the node's agent again, with the settings it had: the node comes back.</summary>
-    public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, System.BusSettings, _settings[index]);
+    public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, AgentBusSettings, _settings[index]);
 
     public async Task WaitForReady(Guid projectId)
     {
@@ -135,6 +147,7 @@ public sealed class ThreeNodeCluster(bool brokerThroughRelay = false) : IAsyncLi
         foreach (var agent in _agents) await agent.DisposeAsync();
         foreach (var agent in _agents) await Docker.RemoveAllOfNode(agent.NodeId);
         await System.DisposeAsync();
+        if (AgentLinks is not null) await AgentLinks.DisposeAsync();
         Docker.Dispose();
         _data.Delete(recursive: true);
     }

@@ -1,14 +1,10 @@
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
-using Microsoft.Extensions.Configuration;
 
 namespace FlopsBus.Tests.Agent;
 
 public class ContainerConfinementTests
 {
-    private static AgentOptions Options(Dictionary<string, string?> settings) =>
-        AgentOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-
     [Theory]
     [InlineData(null)]
     [InlineData("")]
@@ -32,7 +28,7 @@ public class ContainerConfinementTests
     [Fact]
     public void A_role_s_section_overrides_the_configured_defaults_and_keeps_the_rest()
     {
-        var options = Options(new()
+        var options = ConfiguredAgentOptions.From(new()
         {
             ["Agent:Confinement:PidsLimit"] = "128",
             ["Agent:Confinement:UserInsteadOfRoot"] = "2000:2000",
@@ -50,7 +46,7 @@ public class ContainerConfinementTests
     [Fact]
     public void Without_configuration_every_role_is_confined_by_the_defaults()
     {
-        var confinement = Options([]).ConfinementFor(ActorRoles.Aggregator);
+        var confinement = ConfiguredAgentOptions.From([]).ConfinementFor(ActorRoles.Aggregator);
 
         Assert.Equal((256L, true, "64m", "65534:65534"), (confinement.PidsLimit, confinement.ReadOnlyRootFilesystem, confinement.TmpSize, confinement.UserInsteadOfRoot));
     }

@@ -5,13 +5,10 @@ namespace FlopsBus.Tests.Agent;
 
 public class RegistryCredentialTests
 {
-    private static AgentOptions Read(Dictionary<string, string?> settings) =>
-        AgentOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-
     [Fact]
     public void A_registry_with_a_port_is_one_key_though_its_colon_is_the_configuration_separator()
     {
-        var options = Read(new()
+        var options = ConfiguredAgentOptions.From(new()
         {
             ["Agent:NodeId"] = "n1",
             ["Agent:RegistryCredentials:127.0.0.1:5000:Username"] = "flops",
@@ -47,5 +44,5 @@ public class RegistryCredentialTests
         Assert.DoesNotContain("s3cret", new RegistryCredential { Username = "flops", Password = "s3cret" }.ToString());
 
     [Fact]
-    public void No_credentials_is_an_empty_table() => Assert.Empty(Read(new()).RegistryCredentials);
+    public void No_credentials_is_an_empty_table() => Assert.Empty(ConfiguredAgentOptions.From(new()).RegistryCredentials);
 }
