@@ -62,4 +62,33 @@ public sealed class LostNodeTests : IAsyncLifetime
         await _cluster.WaitForStatus(placed.ProjectId, ProjectStatuses.Undeployed);
         await _cluster.WaitForContainersOf(placed.ProjectId, []);
     }
+
+    [Fact]
+    public async Task A_project_whose_learner_node_is_lost_for_good_and_then_cancelled_ends_undeployed()
+    {
+        var placed = await ReadyProject();
+        var learner = placed.Actors.Single(a => a.Actor.Role == ActorRoles.Learner);
+        await _cluster.KillAgent(_cluster.IndexOf(learner.NodeId));
+        await _cluster.System.Events.WaitFor<ActorReplaced>(r => r.ReplacedActorId == learner.Actor.ActorId, ThreeNodeCluster.Patience);
+
+        await _cluster.System.Bus.Publish(new CancelProject { ProjectId = placed.ProjectId, Reason = "lost node test over" });
+
+        // The lost node never answers for its learner: that one counts as gone.
+        await _cluster.WaitForStatus(placed.ProjectId, ProjectStatuses.Undeployed);
+    }
+
+    [Fact]
+    public async Task An_observatory_whose_tracking_server_node_is_lost_for_good_ends_undeployed_when_cancelled()
+    {
+        var placed = await ReadyProject();
+        var observatoryId = placed.ObservatoryId!.Value;
+        var trackingNode = _cluster.System.Events.All<ProjectPlaced>().Single(p => p.ProjectId == observatoryId).Actors.Single().NodeId;
+
+        await _cluster.KillAgent(_cluster.IndexOf(trackingNode));
+        await _cluster.System.Bus.Publish(new CancelProject { ProjectId = placed.ProjectId, Reason = "lost node test over" });
+        await _cluster.System.Bus.Publish(new CancelProject { ProjectId = observatoryId, Reason = "lost node test over" });
+
+        await _cluster.WaitForStatus(observatoryId, ProjectStatuses.Undeployed);
+        await _cluster.WaitForStatus(placed.ProjectId, ProjectStatuses.Undeployed);
+    }
 }
