@@ -49,6 +49,11 @@ public static class ProjectStatuses
     public const string Failed = "FAILED";
     public const string TearingDown = "TEARING_DOWN";
     public const string Undeployed = "UNDEPLOYED";
+    /// <summary>
+    /// A submission the planner refused (<see cref="ProjectRejected"/>): no deployment exists, so the saga never says
+    /// it; clients report it so that every outcome has a status.
+    /// </summary>
+    public const string Rejected = "REJECTED";
 }
 
 /// <summary>Where in an actor's life a failure happened (<see cref="ActorFailed.Stage"/>).</summary>

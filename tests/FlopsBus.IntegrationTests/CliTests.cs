@@ -119,6 +119,30 @@ public sealed class CliTests(ClusterWithReadyProject fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task A_rejected_submission_with_json_prints_a_rejected_status_naming_the_field()
+    {
+        var submitted = await Flops([.. ClusterWithReadyProject.SubmitArgs(0), "--wait", "--json", "--timeout", "60"]);
+
+        Assert.Equal(1, submitted.ExitCode);
+        var status = JsonSerializer.Deserialize<ProjectStatus>(submitted.Out, Json)!;
+        Assert.Equal(ProjectStatuses.Rejected, status.Status);
+        Assert.StartsWith("learners must be between 1 and", status.Reason);
+        Assert.NotEqual(Guid.Empty, status.ProjectId);
+    }
+
+    [Fact]
+    public async Task Watch_with_json_of_a_deployment_that_never_comes_prints_a_status_and_exits_2()
+    {
+        var projectId = Guid.NewGuid();
+
+        var watched = await Flops("watch", projectId.ToString(), "--json", "--timeout", "1");
+
+        Assert.Equal(2, watched.ExitCode);
+        var status = JsonSerializer.Deserialize<ProjectStatus>(watched.Out, Json)!;
+        Assert.Equal((projectId, ProjectStatuses.Placing, "no deployment known after 1 s"), (status.ProjectId, status.Status, status.Reason));
+    }
+
+    [Fact]
     public async Task Status_of_an_unknown_project_exits_2()
     {
         var status = await Flops("status", Guid.NewGuid().ToString());

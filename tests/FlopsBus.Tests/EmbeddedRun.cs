@@ -25,8 +25,8 @@ public sealed class EmbeddedRun : IAsyncDisposable
         return run;
     }
 
-    /// <summary>Publishes the project and waits for its outcome: ready, or the reason it failed.</summary>
-    public async Task<(bool Ready, string Reason)> Deploy(ProjectSubmitted project)
+    /// <summary>Publishes the project and waits for its outcome: READY, or FAILED / REJECTED with the reason.</summary>
+    public async Task<(string Status, string Reason)> Deploy(ProjectSubmitted project)
     {
         await using var outcome = await ProjectOutcome.Listen(Bus, project.ProjectId);
         await Bus.Publish(project, Timeout);

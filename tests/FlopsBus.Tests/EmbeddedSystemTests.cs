@@ -15,9 +15,9 @@ public sealed class EmbeddedSystemTests
         await using var run = await EmbeddedRun.Start();
         var project = EmbeddedSystem.SampleProject(learners: 2);
 
-        var (ready, reason) = await run.Deploy(project);
+        var (outcome, reason) = await run.Deploy(project);
 
-        Assert.True(ready, reason);
+        Assert.True(outcome == ProjectStatuses.Ready, reason);
         var status = await run.Status(project.ProjectId);
         Assert.Equal(ProjectStatuses.Ready, status.Status);
         Assert.Equal(
@@ -34,9 +34,9 @@ public sealed class EmbeddedSystemTests
         await using var run = await EmbeddedRun.Start();
         var project = EmbeddedSystem.SampleProject(learners: 2, ProjectModes.Hierarchical);
 
-        var (ready, reason) = await run.Deploy(project);
+        var (outcome, reason) = await run.Deploy(project);
 
-        Assert.True(ready, reason);
+        Assert.True(outcome == ProjectStatuses.Ready, reason);
         Assert.Equal(
             [(ActorRoles.RootAggregator, ActorStatuses.Running), (ActorRoles.ClusterAggregator, ActorStatuses.Connected),
              (ActorRoles.Learner, ActorStatuses.Connected), (ActorRoles.Learner, ActorStatuses.Connected)],

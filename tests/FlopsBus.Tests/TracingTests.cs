@@ -1,3 +1,4 @@
+using FlopsBus.Contracts;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FlopsBus.Cli;
@@ -25,14 +26,14 @@ public sealed class TracingTests
         var project = EmbeddedSystem.SampleProject(learners: 2);
 
         ActivityTraceId trace;
-        (bool Ready, string Reason) outcome;
+        (string Status, string Reason) outcome;
         using (var submit = Test.StartActivity("submit"))
         {
             trace = submit!.TraceId;
             outcome = await run.Deploy(project);
         }
 
-        Assert.True(outcome.Ready, outcome.Reason);
+        Assert.True(outcome.Status == ProjectStatuses.Ready, outcome.Reason);
         var ours = spans.Where(s => Equals(s.GetTagItem("flops.project"), project.ProjectId)).ToList();
         Assert.Equal(
             ["actor aggregator-connected", "actor aggregator-connected", "actor data-fetched", "actor data-fetched",

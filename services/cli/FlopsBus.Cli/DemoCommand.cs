@@ -68,14 +68,14 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
                 }
             });
         }
-        var (ready, reason) = await outcome.Task.WaitAsync(cancellationToken);
+        var (status, reason) = await outcome.Task.WaitAsync(cancellationToken);
         var elapsed = clock.ElapsedMilliseconds;
 
         if (await Current() is { } final)
             AnsiConsole.Write(final);
-        if (!ready)
+        if (status != ProjectStatuses.Ready)
         {
-            Console.Error.WriteLine($"project {project.ProjectId} FAILED: {reason}");
+            Console.Error.WriteLine($"project {project.ProjectId} {status}: {reason}");
             return 1;
         }
         Console.WriteLine($"project {project.ProjectId} READY in {elapsed} ms");

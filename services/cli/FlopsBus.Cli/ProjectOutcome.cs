@@ -3,23 +3,23 @@ using MassTransit;
 
 namespace FlopsBus.Cli;
 
-/// <summary>Listens for how one project ends: ProjectReady, or ProjectFailed / ProjectRejected with the reason.</summary>
+/// <summary>Listens for how one project ends: READY, FAILED or REJECTED (one of <see cref="ProjectStatuses"/>), with the reason.</summary>
 public sealed class ProjectOutcome : IAsyncDisposable
 {
-    private readonly TaskCompletionSource<(bool Ready, string Reason)> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(string Status, string Reason)> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HostReceiveEndpointHandle _endpoint;
 
     private ProjectOutcome(IBus bus, Guid projectId)
     {
         _endpoint = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-cli-watch"), DefaultEndpointNameFormatter.Instance, e =>
         {
-            e.Handler<ProjectReady>(c => Settle(c.Message.ProjectId == projectId, true, ""));
-            e.Handler<ProjectFailed>(c => Settle(c.Message.ProjectId == projectId, false, c.Message.Reason));
-            e.Handler<ProjectRejected>(c => Settle(c.Message.ProjectId == projectId, false, c.Message.Reason));
+            e.Handler<ProjectReady>(c => Settle(c.Message.ProjectId == projectId, ProjectStatuses.Ready, ""));
+            e.Handler<ProjectFailed>(c => Settle(c.Message.ProjectId == projectId, ProjectStatuses.Failed, c.Message.Reason));
+            e.Handler<ProjectRejected>(c => Settle(c.Message.ProjectId == projectId, ProjectStatuses.Rejected, c.Message.Reason));
         });
     }
 
-    public Task<(bool Ready, string Reason)> Task => _outcome.Task;
+    public Task<(string Status, string Reason)> Task => _outcome.Task;
 
     /// <summary>Starts listening; returns once the subscription is in place, so no outcome can slip by.</summary>
     public static async Task<ProjectOutcome> Listen(IBus bus, Guid projectId)
@@ -29,9 +29,9 @@ public sealed class ProjectOutcome : IAsyncDisposable
         return outcome;
     }
 
-    private Task Settle(bool mine, bool ready, string reason)
+    private Task Settle(bool mine, string status, string reason)
     {
-        if (mine) _outcome.TrySetResult((ready, reason));
+        if (mine) _outcome.TrySetResult((status, reason));
         return System.Threading.Tasks.Task.CompletedTask;
     }
 

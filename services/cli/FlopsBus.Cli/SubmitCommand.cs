@@ -19,7 +19,7 @@ public sealed class SubmitCommand : AsyncCommand<SubmitCommand.Settings>
         [CommandOption("--mode <MODE>"), Description("classic or hierarchical.")] public string? Mode { get; init; }
         [CommandOption("--wait"), Description("Follow the deployment; exit 0 on READY, 1 on FAILED, 2 on timeout.")] public bool Wait { get; init; }
         [CommandOption("--timeout <SECONDS>"), DefaultValue(600)] public int TimeoutSeconds { get; init; } = 600;
-        [CommandOption("--json"), Description("With --wait, print the final status as JSON.")] public bool Json { get; init; }
+        [CommandOption("--json"), Description("With --wait, print the final status as JSON, whatever the outcome (REJECTED included).")] public bool Json { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -46,11 +46,14 @@ public sealed class SubmitCommand : AsyncCommand<SubmitCommand.Settings>
         if (!settings.Wait) return 0;
 
         var watching = WatchCommand.Follow(bus.Bus, message.ProjectId, TimeSpan.FromSeconds(settings.TimeoutSeconds), settings.Json, cancellationToken);
-        // A rejected or unplaceable project never reaches the saga's status: its outcome ends the wait.
+        // A rejected project never reaches the saga's status: its rejection ends the wait. Any other outcome is the
+        // saga's, and the watch reports it.
         if (await Task.WhenAny(watching, outcome.Task) == watching) return await watching;
-        var (ready, reason) = await outcome.Task;
-        if (ready) return await watching;
-        Console.Error.WriteLine($"project {message.ProjectId} FAILED: {reason}");
+        var (status, reason) = await outcome.Task;
+        if (status != ProjectStatuses.Rejected) return await watching;
+        if (settings.Json)
+            CliOutput.Json(new ProjectStatus { ProjectId = message.ProjectId, CustomerId = message.CustomerId ?? "", Status = status, Reason = reason });
+        Console.Error.WriteLine($"project {message.ProjectId} {status}: {reason}");
         return 1;
     }
 }

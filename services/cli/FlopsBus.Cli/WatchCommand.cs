@@ -19,7 +19,7 @@ public sealed class WatchCommand : AsyncCommand<WatchCommand.Settings>
         public Guid ProjectId { get; init; }
         [CommandOption("--timeout <SECONDS>"), DefaultValue(600)]
         public int TimeoutSeconds { get; init; } = 600;
-        [CommandOption("--json"), Description("Print only the final status as JSON, for scripts.")]
+        [CommandOption("--json"), Description("Print only the final status as JSON, for scripts, whatever the outcome (timeout included).")]
         public bool Json { get; init; }
     }
 
@@ -57,7 +57,11 @@ public sealed class WatchCommand : AsyncCommand<WatchCommand.Settings>
             }
         }
 
-        if (json && status is not null) CliOutput.Json(status);
+        // Scripts get a status on every outcome: a deployment the saga never heard of is still waiting for its placement.
+        if (json) CliOutput.Json(status ?? new ProjectStatus
+        {
+            ProjectId = projectId, Status = ProjectStatuses.Placing, Reason = $"no deployment known after {timeout.TotalSeconds:F0} s",
+        });
         if (!Settled(status))
         {
             Console.Error.WriteLine($"project {projectId} did not settle within {timeout.TotalSeconds:F0} s (last status: {status?.Status ?? "not placed"})");
