@@ -1,7 +1,7 @@
-using FlopsBus.Contracts;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FlopsBus.Cli;
+using FlopsBus.Contracts;
 using FlopsBus.Hosting;
 
 namespace FlopsBus.Tests;
