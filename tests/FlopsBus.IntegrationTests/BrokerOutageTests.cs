@@ -23,7 +23,7 @@ public sealed class BrokerOutageTests : IAsyncLifetime
         var project = _cluster.SampleProject(learners: 2);
         await system.Bus.Publish(project);
         // Cut as the first actor runs: the others are still being made, and no learner has reached its aggregator yet.
-        await system.Events.WaitFor<ActorStarted>(s => s.ProjectId == project.ProjectId, ThreeNodeCluster.Patience);
+        await _cluster.WaitFor<ActorStarted>(s => s.ProjectId == project.ProjectId);
         Assert.DoesNotContain(system.Events.All<AggregatorConnected>(), c => c.ProjectId == project.ProjectId);
 
         _cluster.AgentLinks!.Cut();

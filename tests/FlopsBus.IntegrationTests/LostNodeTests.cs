@@ -30,8 +30,8 @@ public sealed class LostNodeTests : IAsyncLifetime
         var learnerNode = _cluster.IndexOf(learner.NodeId);
 
         await _cluster.KillAgent(learnerNode);
-        var replaced = (await _cluster.System.Events.WaitFor<ActorReplaced>(r => r.ReplacedActorId == learner.Actor.ActorId, ThreeNodeCluster.Patience))[0];
-        await _cluster.System.Events.WaitFor<AggregatorConnected>(c => c.ActorId == replaced.Replacement.Actor.ActorId, ThreeNodeCluster.Patience);
+        var replaced = (await _cluster.WaitFor<ActorReplaced>(r => r.ReplacedActorId == learner.Actor.ActorId))[0];
+        await _cluster.WaitFor<AggregatorConnected>(c => c.ActorId == replaced.Replacement.Actor.ActorId);
         _cluster.StartAgentAgain(learnerNode);
 
         // The learner that was retired still ran on the lost node; the node removes it when it comes back.
@@ -69,7 +69,7 @@ public sealed class LostNodeTests : IAsyncLifetime
         var placed = await ReadyProject();
         var learner = placed.Actors.Single(a => a.Actor.Role == ActorRoles.Learner);
         await _cluster.KillAgent(_cluster.IndexOf(learner.NodeId));
-        await _cluster.System.Events.WaitFor<ActorReplaced>(r => r.ReplacedActorId == learner.Actor.ActorId, ThreeNodeCluster.Patience);
+        await _cluster.WaitFor<ActorReplaced>(r => r.ReplacedActorId == learner.Actor.ActorId);
 
         await _cluster.System.Bus.Publish(new CancelProject { ProjectId = placed.ProjectId, Reason = "lost node test over" });
 

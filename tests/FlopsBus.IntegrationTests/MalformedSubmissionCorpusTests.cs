@@ -26,15 +26,7 @@ public sealed class MalformedSubmissionCorpusTests : IAsyncLifetime
         var valid = _cluster.SampleProject(learners: 1);
         await system.Bus.Publish(valid);
 
-        IReadOnlyList<ProjectRejected> rejected;
-        try
-        {
-            rejected = await system.Events.WaitFor<ProjectRejected>(_ => true, ThreeNodeCluster.Patience, count: corpus.Count);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(e.Message + "\n" + _cluster.ClusterOutput, e);
-        }
+        var rejected = await _cluster.WaitFor<ProjectRejected>(_ => true, count: corpus.Count);
         await _cluster.WaitForReady(valid.ProjectId);
 
         Assert.Equal(corpus.Count, system.Events.All<ProjectRejected>().Count);

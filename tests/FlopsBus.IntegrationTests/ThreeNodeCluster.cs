@@ -73,17 +73,20 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLi
     /// <summary>Starts the node's agent again, with the settings it had: the node comes back.</summary>
     public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, AgentBusSettings, _settings[index]);
 
-    public async Task WaitForReady(Guid projectId)
+    /// <summary>Waits for events as <see cref="RecordedEvents.WaitFor{T}"/> does, failing with what the processes printed too.</summary>
+    public async Task<IReadOnlyList<T>> WaitFor<T>(Func<T, bool> match, int count = 1)
     {
         try
         {
-            await System.Events.WaitFor<ProjectReady>(r => r.ProjectId == projectId, Patience);
+            return await System.Events.WaitFor(match, Patience, count);
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException(e.Message + "\n" + ClusterOutput, e);
         }
     }
+
+    public Task WaitForReady(Guid projectId) => WaitFor<ProjectReady>(r => r.ProjectId == projectId);
 
     /// <summary>Asks the saga for the deployment's status until it is <paramref name="status"/>, or fails naming the last one.</summary>
     public async Task<ProjectStatus> WaitForStatus(Guid projectId, string status)

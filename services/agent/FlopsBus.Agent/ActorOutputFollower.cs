@@ -67,7 +67,6 @@ public sealed class ActorOutputFollower(AgentOptions options, IActorRuntime runt
         switch (parsed.Event)
         {
             case ActorEventLine.DataFetched:
-                running.DataFetched = true;
                 await Report(running, publish, new DataFetched
                 {
                     ProjectId = a.ProjectId, ActorId = a.ActorId, NodeId = nodeId,

@@ -12,9 +12,9 @@ public sealed class RunningActor(ActorSpec actor, string containerId, DateTimeOf
     public CancellationTokenSource Stop { get; } = new();
     /// <summary>The agent no longer answers for this actor (removed, or the agent is stopping): its end is not reported.</summary>
     public volatile bool Released;
-    public bool DataFetched;
     /// <summary>What its output made the agent report (data fetched, connected), in order, to report again on a repeated DeployActor.</summary>
     public ConcurrentQueue<object> Reported { get; } = new();
+    public bool DataFetched => Reported.Any(fact => fact is DataFetched);
 }
 
 /// <summary>

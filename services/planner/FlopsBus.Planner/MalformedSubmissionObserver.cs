@@ -20,15 +20,11 @@ public sealed class MalformedSubmissionObserver(IServiceProvider services, Plann
     {
         // The filter answered what it refused; a fault of a well-formed body (a broker in trouble) is no rejection.
         if (exception is SubmissionRejectedException || !IsPlannerQueue(context.InputAddress)) return;
-        var problem = SubmissionBody.FindProblem(context.Body.GetBytes(), context.ContentType?.MediaType == SubmissionBodyFilter.EnvelopeMediaType,
-            options.MaxSubmissionBytes, out var projectId);
+        var problem = SubmissionBody.FindProblem(context, options.MaxSubmissionBytes, out var projectId);
         if (problem is null && exception is SerializationException or JsonException)
             problem = (exception.InnerException ?? exception).Message;
-        if (problem is null) return;
-        var reason = SubmissionBodyFilter.Rejection(problem);
-        logger.LogWarning("Rejected a malformed submission {ProjectId}: {Reason}", projectId, reason);
-        if (services.GetService(typeof(IBus)) is IBus bus)
-            await bus.Publish(new ProjectRejected { ProjectId = projectId, Reason = reason });
+        if (problem is not null)
+            await SubmissionBodyFilter.Reject(services, logger, projectId, problem);
     }
 
     private static bool IsPlannerQueue(Uri address) => address.AbsolutePath.TrimEnd('/').EndsWith("/" + EndpointNames.Planner, StringComparison.Ordinal);

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using MassTransit;
+using MassTransit.Serialization;
 
 namespace FlopsBus.Planner;
 
@@ -27,22 +29,27 @@ public static class SubmissionBody
     private static readonly string[] Roles = ["aggregator", "learner"];
     private static readonly string[] Amounts = ["cpuMillis", "memoryMb"];
 
+    /// <summary>The first problem of a received body (plain JSON or a MassTransit envelope), as <see cref="FindProblem(ReadOnlyMemory{byte}, bool, int, out Guid?)"/>.</summary>
+    public static string? FindProblem(ReceiveContext received, int maxBytes, out Guid? projectId) =>
+        FindProblem(received.Body.GetBytes(), received.ContentType?.MediaType == SystemTextJsonMessageSerializer.JsonContentType.MediaType,
+            maxBytes, out projectId);
+
     /// <summary>The first problem of the body, naming the field, or null when its shape is that of a submission.</summary>
     /// <param name="body">The body as it came off the queue.</param>
     /// <param name="enveloped">Whether it is a MassTransit envelope, whose "message" holds the submission.</param>
     /// <param name="maxBytes">The largest body read at all.</param>
     /// <param name="projectId">The body's projectId when it is a GUID, to name the rejected project.</param>
-    public static string? FindProblem(ReadOnlySpan<byte> body, bool enveloped, int maxBytes, out Guid? projectId)
+    public static string? FindProblem(ReadOnlyMemory<byte> body, bool enveloped, int maxBytes, out Guid? projectId)
     {
         projectId = null;
         if (body.Length > maxBytes)
             return $"the submission is {body.Length} bytes, over the limit of {maxBytes} bytes.";
-        if (!Utf8.IsValid(body))
+        if (!Utf8.IsValid(body.Span))
             return "the submission is not valid UTF-8 text.";
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {

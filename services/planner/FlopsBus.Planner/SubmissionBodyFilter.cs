@@ -16,24 +16,24 @@ public sealed class SubmissionRejectedException(string reason) : Exception(reaso
 /// </summary>
 public sealed class SubmissionBodyFilter(PlannerOptions options, IServiceProvider services, ILogger<SubmissionBodyFilter> logger) : IFilter<ConsumeContext>
 {
-    public const string EnvelopeMediaType = "application/vnd.masstransit+json";
-
-    public static string Rejection(string problem) => $"Rejected: {problem} It was kept in the {EndpointNames.Planner}_error queue.";
-
     public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
     {
-        var receive = context.ReceiveContext;
-        if (SubmissionBody.FindProblem(receive.Body.GetBytes(), receive.ContentType?.MediaType == EnvelopeMediaType,
-                options.MaxSubmissionBytes, out var projectId) is { } problem)
+        if (SubmissionBody.FindProblem(context.ReceiveContext, options.MaxSubmissionBytes, out var projectId) is { } problem)
         {
-            var reason = Rejection(problem);
-            logger.LogWarning("Rejected a malformed submission {ProjectId}: {Reason}", projectId, reason);
             // Through the bus, not the consume context: the endpoint's outbox would hold the answer back and drop it
             // with the failing message. The failure that follows is not retried (PlannerRegistration ignores it).
-            await services.GetRequiredService<IBus>().Publish(new ProjectRejected { ProjectId = projectId, Reason = reason });
+            await Reject(services, logger, projectId, problem);
             throw new SubmissionRejectedException(problem);
         }
         await next.Send(context);
+    }
+
+    /// <summary>Answers a body that is not a submission, on the bus, saying where it was kept.</summary>
+    public static async Task Reject(IServiceProvider services, ILogger logger, Guid? projectId, string problem)
+    {
+        var reason = $"Rejected: {problem} It was kept in the {EndpointNames.Planner}_error queue.";
+        logger.LogWarning("Rejected a malformed submission {ProjectId}: {Reason}", projectId, reason);
+        await services.GetRequiredService<IBus>().Publish(new ProjectRejected { ProjectId = projectId, Reason = reason });
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("submission-body");
