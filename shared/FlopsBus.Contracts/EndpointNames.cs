@@ -13,6 +13,27 @@ public static class EndpointNames
     /// <summary>The queue of one worker node's agent: commands for that node and no other.</summary>
     public static string Agent(string nodeId) => $"flops-agent-{nodeId}";
 
+    /// <summary>
+    /// The exchange node <paramref name="nodeId"/>'s agent publishes its messages of one type into: only that node's
+    /// broker account may write to it, and it is bound to the type's shared exchange, so whoever reads a message that
+    /// came through it knows which node sent it.
+    /// </summary>
+    public static string NodeExchange(string nodeId, Type messageType) => $"{NodeExchangePrefix}{nodeId}.{messageType.Name}";
+
+    /// <summary>The agent's own response queue (request replies), named so that its account may declare it and no other.</summary>
+    public static string NodeResponses(string nodeId) => $"{NodeExchangePrefix}{nodeId}.{NodeResponsesSuffix}";
+
+    public const string NodeExchangePrefix = "flops-node.";
+    public const string NodeResponsesSuffix = "responses";
+
+    /// <summary>The node whose exchange a message was published into, or null when it came from elsewhere.</summary>
+    public static string? NodeOfExchange(string? exchange)
+    {
+        if (exchange is null || !exchange.StartsWith(NodeExchangePrefix, StringComparison.Ordinal)) return null;
+        var lastDot = exchange.LastIndexOf('.');
+        return lastDot <= NodeExchangePrefix.Length ? null : exchange[NodeExchangePrefix.Length..lastDot];
+    }
+
     public static Uri AgentAddress(string nodeId) => new($"queue:{Agent(nodeId)}");
     public static Uri PlannerControlAddress => new($"queue:{PlannerControl}");
     public static Uri DeploymentAddress => new($"queue:{Deployment}");

@@ -56,3 +56,16 @@ public record NodeView
     public DateTimeOffset LastSeen { get; init; }
     public bool Live { get; init; }
 }
+
+/// <summary>
+/// Every message type a worker node's agent publishes. Each goes through an exchange of that node's own
+/// (<see cref="EndpointNames.NodeExchange"/>), so the planner and the saga know which node sent it.
+/// </summary>
+public static class NodeMessages
+{
+    public static IReadOnlyList<Type> Published { get; } =
+    [
+        typeof(NodeRegistered), typeof(NodeHeartbeat), typeof(ImagePulled), typeof(ActorStarted), typeof(DataFetched),
+        typeof(AggregatorConnected), typeof(ActorFailed), typeof(ActorRemoved), typeof(GetRetiredActors),
+    ];
+}

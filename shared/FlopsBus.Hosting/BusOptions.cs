@@ -29,6 +29,6 @@ public sealed class BusOptions
             $"Bus:Username and Bus:Password must be set for the broker at {Host}: default credentials are only used on loopback.");
     }
 
-    private static bool IsLoopback(string host) =>
+    internal static bool IsLoopback(string host) =>
         host is "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlopsBus.Hosting;
 
@@ -18,6 +19,7 @@ public static class BusRegistration
     {
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         services.AddSingleton(options);
+        services.AddNodeClaims();
         // Start-up returns only once every endpoint is bound: a host that publishes right after starting
         // would otherwise send into exchanges nothing is bound to yet, and RabbitMQ drops what it cannot route.
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
@@ -56,6 +58,13 @@ public static class BusRegistration
                 });
             }
         });
+        return services;
+    }
+
+    /// <summary>The check every host that reads nodes' messages makes (<see cref="NodeClaims"/>).</summary>
+    public static IServiceCollection AddNodeClaims(this IServiceCollection services)
+    {
+        services.TryAddSingleton<NodeClaims>();
         return services;
     }
 

@@ -50,7 +50,7 @@ public sealed class ActorTakeBack(AgentOptions options, IActorRuntime runtime, N
         IReadOnlyList<Guid> retired;
         try
         {
-            var client = bus().CreateRequestClient<GetRetiredActors>(EndpointNames.DeploymentAddress, RequestTimeout.After(s: (int)options.RetiredActorsTimeout.TotalSeconds));
+            var client = bus().CreateRequestClient<GetRetiredActors>(RequestTimeout.After(s: (int)options.RetiredActorsTimeout.TotalSeconds));
             var response = await client.GetResponse<RetiredActors>(new GetRetiredActors { NodeId = options.NodeId, Actors = held }, cancellationToken);
             retired = response.Message.ActorIds;
         }

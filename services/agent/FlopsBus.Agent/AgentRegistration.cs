@@ -32,13 +32,26 @@ public static class AgentRegistration
         return services;
     }
 
-    /// <summary>Gives every node agent in the container its own queue, which takes that node's commands only.</summary>
+    /// <summary>
+    /// Gives every node agent in the container its own queue, which takes that node's commands only: sent to it, never
+    /// published (its queue is bound to no message type's exchange), and a command that fails publishes no fault.
+    /// On RabbitMQ a process runs one node, with that node's account and exchanges (<see cref="NodeExchanges"/>).
+    /// </summary>
     public static void ConfigureNodeAgentEndpoints(this IBusFactoryConfigurator cfg, IServiceProvider services)
     {
-        foreach (var agent in services.GetServices<NodeAgent>())
+        var agents = services.GetServices<NodeAgent>().ToList();
+        if (cfg is IRabbitMqBusFactoryConfigurator rabbit)
+        {
+            if (agents.Count != 1)
+                throw new InvalidOperationException($"An agent process on RabbitMQ runs exactly one node (its own account and exchanges), not {agents.Count}.");
+            rabbit.PublishThroughNodeExchanges(agents[0].NodeId);
+        }
+        foreach (var agent in agents)
         {
             cfg.ReceiveEndpoint(EndpointNames.Agent(agent.NodeId), e =>
             {
+                e.ConfigureConsumeTopology = false;
+                e.PublishFaults = false;
                 e.Consumer(() => new DeployActorConsumer(agent));
                 e.Consumer(() => new RemoveActorConsumer(agent));
             });

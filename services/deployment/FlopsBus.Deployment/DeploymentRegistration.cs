@@ -1,5 +1,6 @@
 using FlopsBus.Contracts;
 using FlopsBus.Deployment.Persistence;
+using FlopsBus.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +19,7 @@ public static class DeploymentRegistration
     {
         bus.AddSingleton(options ?? new DeploymentOptions());
         bus.TryAddSingleton(TimeProvider.System);
+        bus.AddNodeClaims();
         var saga = bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState, ProjectDeploymentStateDefinition>();
         if (string.IsNullOrWhiteSpace(connectionString))
         {

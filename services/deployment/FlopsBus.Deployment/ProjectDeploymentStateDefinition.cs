@@ -1,6 +1,8 @@
 using FlopsBus.Contracts;
 using FlopsBus.Deployment.Persistence;
+using FlopsBus.Hosting;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlopsBus.Deployment;
 
@@ -38,18 +40,28 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
         endpoint.UseInMemoryOutbox(context);
 
         var partition = endpoint.CreatePartitioner(Environment.ProcessorCount * 8);
+        var claims = context.GetRequiredService<NodeClaims>();
         ByProject<ProjectPlaced>(saga, partition, m => m.ProjectId);
         ByProject<PlacementFailed>(saga, partition, m => m.ProjectId);
-        ByProject<ImagePulled>(saga, partition, m => m.ProjectId);
-        ByProject<ActorStarted>(saga, partition, m => m.ProjectId);
-        ByProject<DataFetched>(saga, partition, m => m.ProjectId);
-        ByProject<AggregatorConnected>(saga, partition, m => m.ProjectId);
-        ByProject<ActorFailed>(saga, partition, m => m.ProjectId);
-        ByProject<ActorRemoved>(saga, partition, m => m.ProjectId);
+        FromNode<ImagePulled>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
+        FromNode<ActorStarted>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
+        FromNode<DataFetched>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
+        FromNode<AggregatorConnected>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
+        FromNode<ActorFailed>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
+        FromNode<ActorRemoved>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
         ByProject<ActorReplaced>(saga, partition, m => m.ProjectId);
         ByProject<ActorReplacementFailed>(saga, partition, m => m.ProjectId);
         ByProject<CancelProject>(saga, partition, m => m.ProjectId);
         ByProject<ProjectDeadlinePassed>(saga, partition, m => m.ProjectId);
+    }
+
+    /// <summary>A node's report on one of its actors: the node must speak for itself, and the actor be placed on it.</summary>
+    private static void FromNode<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, NodeClaims claims,
+        Func<T, Guid> projectId, Func<T, (Guid ActorId, string NodeId)> about) where T : class
+    {
+        saga.Message<T>(m => m.UseFilter(new NodeClaimFilter<T>(claims, message => about(message).NodeId)));
+        ByProject(saga, partition, projectId);
+        saga.SagaMessage<T>(m => m.UseFilter(new PlacedNodeFilter<T>(claims, about)));
     }
 
     private static void ByProject<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, Func<T, Guid> projectId)

@@ -79,6 +79,12 @@ public static class ProjectFacts
 
     private static void Expect(ProjectDeploymentState saga, PlacedActor p, DateTimeOffset now, DateTimeOffset startDeadline)
     {
+        // Reports that came before the placement and turn out to be from a node the actor is not placed on are dropped.
+        if (saga.Actors.Find(a => a.ActorId == p.Actor.ActorId) is { Actor: null } early && early.NodeId != p.NodeId)
+        {
+            saga.Actors.Remove(early);
+            saga.Log(now, "dropped", early.ActorId, $"reports from node {early.NodeId}: the actor is placed on {p.NodeId}");
+        }
         var actor = Touch(saga.Actor(p.Actor.ActorId, p.NodeId), now);
         actor.StartDeadline ??= startDeadline;
         actor.NodeId = p.NodeId;

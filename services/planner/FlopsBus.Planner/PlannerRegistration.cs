@@ -15,6 +15,7 @@ public static class PlannerRegistration
         var options = PlannerOptions.From(configuration);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddNodeClaims();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<ReservationLedger>();
         services.AddSingleton<ProjectPlacer>();
