@@ -17,7 +17,7 @@ public sealed class BrokerAdminOptions
     /// <summary>The management API of the broker <paramref name="bus"/> points at, with the administrator's credentials.</summary>
     public static BrokerManagement Connect(IConfiguration configuration)
     {
-        var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        var bus = BusOptions.From(configuration);
         var admin = configuration.GetSection(Section).Get<BrokerAdminOptions>() ?? new BrokerAdminOptions();
         var url = admin.ManagementUrl ?? $"http://{bus.Host}:15672/api/";
         if (!url.EndsWith('/')) url += "/";

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace FlopsBus.Hosting;
 
 /// <summary>Configuration section "Bus": which transport and where the broker is.</summary>
@@ -12,6 +14,9 @@ public sealed class BusOptions
     public string VirtualHost { get; set; } = "/";
     public string? Username { get; set; }
     public string? Password { get; set; }
+
+    public static BusOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<BusOptions>() ?? new BusOptions();
 
     public bool InMemory => string.Equals(Transport, "InMemory", StringComparison.OrdinalIgnoreCase);
 

@@ -17,7 +17,7 @@ public static class BusRegistration
         Action<IBusRegistrationConfigurator> register,
         Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureEndpoints = null)
     {
-        var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        var options = BusOptions.From(configuration);
         services.AddSingleton(options);
         services.AddNodeClaims();
         // Start-up returns only once every endpoint is bound: a host that publishes right after starting

@@ -48,7 +48,9 @@ public sealed class AgentSide : IAsyncDisposable
 
         foreach (var node in new[] { side.AggregatorNode, side.LearnerNode })
         {
-            side._agents.Add(new AgentProcess(node, bus, new Dictionary<string, string>
+            var account = await side._management.AddNode(side._vhost, node);
+            var nodeBus = new Dictionary<string, string?>(bus) { ["Bus:Username"] = account.Username, ["Bus:Password"] = account.Password };
+            side._agents.Add(new AgentProcess(node, nodeBus, new Dictionary<string, string>
             {
                 ["Runtime"] = "docker",
                 ["DockerEndpoint"] = TestEnvironment.DockerEndpoint,

@@ -44,7 +44,7 @@ public sealed class AgentOnDockerFixture : IAsyncLifetime
 
         var tag = Directory.CreateDirectory(Path.Combine(_data.FullName, "mnist"));
         await File.WriteAllLinesAsync(Path.Combine(tag.FullName, "part-0.csv"), Enumerable.Range(0, 600).Select(n => $"{n},{n % 10}"));
-        Agent = new AgentProcess(NodeId, System.BusSettings, new Dictionary<string, string>
+        Agent = new AgentProcess(NodeId, await System.NodeBusSettings(NodeId), new Dictionary<string, string>
         {
             ["Runtime"] = "docker",
             ["DockerEndpoint"] = TestEnvironment.DockerEndpoint,

@@ -20,6 +20,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
     private readonly Guid _projectId = Guid.NewGuid();
     private Dictionary<string, string> _settings = null!;
     private AgentProcess _agent = null!;
+    private Dictionary<string, string?> _agentBus = null!;
 
     private string NodeId => $"it-restart-{_system.VirtualHost[^6..]}";
 
@@ -44,7 +45,8 @@ public sealed class AgentRestartTests : IAsyncLifetime
             ["HeartbeatInterval"] = "00:00:05",
             ["StopGracePeriod"] = "00:00:02",
         };
-        _agent = new AgentProcess(NodeId, _system.BusSettings, _settings);
+        _agentBus = await _system.NodeBusSettings(NodeId);
+        _agent = new AgentProcess(NodeId, _agentBus, _settings);
         await _system.WaitForNodes(1, Patience);
     }
 
@@ -109,7 +111,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
         Assert.DoesNotContain(_system.Events.All<ProjectReady>(), r => r.ProjectId == _projectId);
         Assert.NotEmpty(await ProjectContainers());
         await _agent.DisposeAsync();
-        _agent = new AgentProcess(NodeId, _system.BusSettings, _settings);
+        _agent = new AgentProcess(NodeId, _agentBus, _settings);
 
         await WaitForReady();
         await AssertOneRunningContainerPerActor();
@@ -129,7 +131,7 @@ public sealed class AgentRestartTests : IAsyncLifetime
         var whileStopped = await AssertOneRunningContainerPerActor();
         Assert.Equal(before.Select(c => c.ID).Order(), whileStopped.Select(c => c.ID).Order());
 
-        _agent = new AgentProcess(NodeId, _system.BusSettings, _settings);
+        _agent = new AgentProcess(NodeId, _agentBus, _settings);
         // Each actor is reported again from its own container, and the learners' output is read again from the start.
         foreach (var container in before)
         {

@@ -26,6 +26,9 @@ public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<
     public string ConnectionString => _isolated.ConnectionString;
     public RabbitMqManagement Management => _isolated.Management;
     public Dictionary<string, string?> BusSettings => _isolated.BusSettings;
+
+    /// <summary>The bus settings of node <paramref name="nodeId"/>'s agent: the node's own account, as <c>flops node add</c> makes it.</summary>
+    public Task<Dictionary<string, string?>> NodeBusSettings(string nodeId) => _isolated.NodeBusSettings(nodeId);
     public RecordedEvents Events { get; private set; } = null!;
     public IBus Bus => _host!.Services.GetRequiredService<IBus>();
     public NodeRegistry Nodes => _host!.Services.GetRequiredService<NodeRegistry>();

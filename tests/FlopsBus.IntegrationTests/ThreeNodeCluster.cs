@@ -24,16 +24,16 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLi
     public PlannerAndSagaOnRabbitMq System { get; } = new();
     public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
 
-    /// <summary>The bus settings agents start with: the system's, through the relay when there is one.</summary>
-    private Dictionary<string, string?> AgentBusSettings
+    private readonly List<Dictionary<string, string?>> _busSettings = [];
+
+    /// <summary>The bus settings a node's agent starts with: its own account, through the relay when there is one.</summary>
+    private async Task<Dictionary<string, string?>> AgentBusSettings(string nodeId)
     {
-        get
-        {
-            var settings = System.BusSettings;
-            if (AgentLinks is not null) (settings["Bus:Host"], settings["Bus:Port"]) = ("127.0.0.1", AgentLinks.Port.ToString());
-            return settings;
-        }
+        var settings = await System.NodeBusSettings(nodeId);
+        if (AgentLinks is not null) (settings["Bus:Host"], settings["Bus:Port"]) = ("127.0.0.1", AgentLinks.Port.ToString());
+        return settings;
     }
+
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
@@ -60,7 +60,8 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLi
             };
             for (var a = 0; a < addOns[i].Length; a++) settings[$"AddOns:{a}"] = addOns[i][a];
             _settings.Add(settings);
-            _agents.Add(new AgentProcess(nodeId, AgentBusSettings, settings));
+            _busSettings.Add(await AgentBusSettings(nodeId));
+            _agents.Add(new AgentProcess(nodeId, _busSettings[i], settings));
         }
         await System.WaitForNodes(3, Patience);
     }
@@ -71,7 +72,7 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLi
     public async Task KillAgent(int index) => await _agents[index].DisposeAsync();
 
     /// <summary>Starts the node's agent again, with the settings it had: the node comes back.</summary>
-    public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, AgentBusSettings, _settings[index]);
+    public void StartAgentAgain(int index) => _agents[index] = new AgentProcess(_agents[index].NodeId, _busSettings[index], _settings[index]);
 
     /// <summary>Waits for events as <see cref="RecordedEvents.WaitFor{T}"/> does, failing with what the processes printed too.</summary>
     public async Task<IReadOnlyList<T>> WaitFor<T>(Func<T, bool> match, int count = 1)

@@ -26,6 +26,16 @@ public sealed class IsolatedBrokerAndDatabase : IAsyncDisposable
         ["Bus:Password"] = TestEnvironment.RabbitPassword,
     };
 
+    /// <summary>The configuration an agent of node <paramref name="nodeId"/> starts with: the node's own account on this virtual host.</summary>
+    public async Task<Dictionary<string, string?>> NodeBusSettings(string nodeId)
+    {
+        var account = await Management.AddNode(VirtualHost, nodeId);
+        var settings = BusSettings;
+        settings["Bus:Username"] = account.Username;
+        settings["Bus:Password"] = account.Password;
+        return settings;
+    }
+
     /// <summary>Creates the virtual host; the database is created by the saga's migrations when a host starts.</summary>
     public static async Task<IsolatedBrokerAndDatabase> Create(string prefix)
     {

@@ -1,21 +1,20 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
+using FlopsBus.Hosting;
 
 namespace FlopsBus.Testing;
 
-/// <summary>The management HTTP API: the calls the management UI makes.</summary>
+/// <summary>
+/// The management HTTP API as the test broker's administrator: the calls the management UI makes, and the node accounts
+/// of <c>flops node add</c>, which are deleted with their virtual host (users are per broker, not per virtual host).
+/// </summary>
 public sealed class RabbitMqManagement : IDisposable
 {
-    private readonly HttpClient _http = new()
-    {
-        BaseAddress = new Uri($"http://{TestEnvironment.RabbitHost}:{TestEnvironment.RabbitManagementPort}/api/"),
-        DefaultRequestHeaders =
-        {
-            Authorization = new AuthenticationHeaderValue("Basic",
-                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.RabbitUser}:{TestEnvironment.RabbitPassword}")))
-        }
-    };
+    private readonly List<(string VirtualHost, string NodeId)> _nodes = [];
+
+    public BrokerManagement Broker { get; } = new(
+        new Uri($"http://{TestEnvironment.RabbitHost}:{TestEnvironment.RabbitManagementPort}/api/"), TestEnvironment.RabbitUser, TestEnvironment.RabbitPassword);
+
+    private HttpClient _http => Broker.Http;
 
     public async Task CreateVirtualHost(string vhost)
     {
@@ -24,7 +23,22 @@ public sealed class RabbitMqManagement : IDisposable
             new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
     }
 
-    public async Task DeleteVirtualHost(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
+    public async Task DeleteVirtualHost(string vhost)
+    {
+        foreach (var node in _nodes.Where(n => n.VirtualHost == vhost).ToList())
+        {
+            await Broker.DeleteUser(NodeAccounts.UserName(node.NodeId, vhost), CancellationToken.None);
+            _nodes.Remove(node);
+        }
+        await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
+    }
+
+    /// <summary>The node's own account, as <c>flops node add</c> makes it.</summary>
+    public async Task<NodeAccount> AddNode(string vhost, string nodeId)
+    {
+        _nodes.Add((vhost, nodeId));
+        return await new NodeAccounts(Broker, vhost).Add(nodeId, CancellationToken.None);
+    }
 
     /// <summary>Exchanges, Publish message: a body with properties, as a person sends it from the UI.</summary>
     public Task<bool> Publish(string vhost, string exchange, string body, string contentType = "application/json") =>
@@ -61,5 +75,5 @@ public sealed class RabbitMqManagement : IDisposable
     private sealed record PeekedMessage(string payload);
 #pragma warning restore IDE1006
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => Broker.Dispose();
 }

@@ -17,6 +17,12 @@ app.Configure(c =>
     c.AddCommand<WatchCommand>("watch").WithDescription("Follow a deployment live, one row per actor, until READY or FAILED.");
     c.AddCommand<CancelCommand>("cancel").WithDescription("Tear a project down.");
     c.AddCommand<NodesCommand>("nodes").WithDescription("List the worker nodes the planner knows.");
+    c.AddBranch("node", node =>
+    {
+        node.SetDescription("Give a worker node its own broker account, or take it away (administrator credentials: BrokerAdmin:*).");
+        node.AddCommand<NodeAddCommand>("add").WithDescription("Create the node's broker account and print its agent's settings.");
+        node.AddCommand<NodeRemoveCommand>("remove").WithDescription("Delete the node's account and close its connections.");
+    });
     // Errors go to standard error with an exit code of their own, not as a stack trace on standard output.
     c.SetExceptionHandler((exception, _) =>
     {

@@ -1,0 +1,50 @@
+using System.ComponentModel;
+using FlopsBus.Hosting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FlopsBus.Cli;
+
+/// <summary>
+/// Gives a worker node its own broker account, with the administrator's credentials (BrokerAdmin:*), and prints the
+/// settings its agent starts with. The password is shown this once; adding the node again makes a new one.
+/// </summary>
+public sealed class NodeAddCommand : AsyncCommand<NodeAddCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<NODE-ID>"), Description("The node's id, as its agent reports it.")]
+        public string NodeId { get; init; } = "";
+        [CommandOption("--add-on <NAME>"), Description("An add-on of the node (repeat for several), e.g. flops-learner.")]
+        public string[] AddOns { get; init; } = [];
+        [CommandOption("--cluster <NAME>"), Description("The cluster the node belongs to.")]
+        public string? Cluster { get; init; }
+        [CommandOption("--json"), Description("{\"nodeId\",\"username\",\"password\",\"virtualHost\"} as JSON, for scripts.")]
+        public bool Json { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
+        var bus = BusOptions.From(configuration);
+        using var broker = BrokerAdminOptions.Connect(configuration);
+        var account = await new NodeAccounts(broker, bus.VirtualHost).Add(settings.NodeId, cancellationToken);
+        if (settings.Json)
+        {
+            CliOutput.Json(new { account.NodeId, account.Username, account.Password, account.VirtualHost });
+            return 0;
+        }
+        var agentSettings = new List<(string, string)>
+        {
+            ("FLOPS_Bus__Host", bus.Host), ("FLOPS_Bus__Port", bus.Port.ToString()), ("FLOPS_Bus__VirtualHost", account.VirtualHost),
+            ("FLOPS_Bus__Username", account.Username), ("FLOPS_Bus__Password", account.Password), ("FLOPS_Agent__NodeId", account.NodeId),
+        };
+        agentSettings.AddRange(settings.AddOns.Select((addOn, i) => ($"FLOPS_Agent__AddOns__{i}", addOn)));
+        if (settings.Cluster is not null) agentSettings.Add(("FLOPS_Agent__Cluster", settings.Cluster));
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("Agent setting (environment)", "Value");
+        foreach (var (name, value) in agentSettings) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        AnsiConsole.Write(table);
+        Console.Error.WriteLine($"node {account.NodeId} may now connect as {account.Username}; the password is not shown again");
+        return 0;
+    }
+}
