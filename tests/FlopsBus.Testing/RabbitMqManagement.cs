@@ -9,8 +9,6 @@ namespace FlopsBus.Testing;
 /// </summary>
 public sealed class RabbitMqManagement : IDisposable
 {
-    private readonly List<(string VirtualHost, string NodeId)> _nodes = [];
-
     public BrokerManagement Broker { get; } = new(
         new Uri($"http://{TestEnvironment.RabbitHost}:{TestEnvironment.RabbitManagementPort}/api/"), TestEnvironment.RabbitUser, TestEnvironment.RabbitPassword);
 
@@ -23,22 +21,17 @@ public sealed class RabbitMqManagement : IDisposable
             new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
     }
 
+    /// <summary>Deletes the virtual host and every node account made for it (node accounts name their virtual host).</summary>
     public async Task DeleteVirtualHost(string vhost)
     {
-        foreach (var node in _nodes.Where(n => n.VirtualHost == vhost).ToList())
-        {
-            await Broker.DeleteUser(NodeAccounts.UserName(node.NodeId, vhost), CancellationToken.None);
-            _nodes.Remove(node);
-        }
+        var users = await _http.GetFromJsonAsync<List<User>>("users") ?? [];
+        foreach (var user in users.Where(u => u.name.EndsWith("@" + vhost, StringComparison.Ordinal)))
+            await Broker.DeleteUser(user.name, CancellationToken.None);
         await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
     }
 
     /// <summary>The node's own account, as <c>flops node add</c> makes it.</summary>
-    public async Task<NodeAccount> AddNode(string vhost, string nodeId)
-    {
-        _nodes.Add((vhost, nodeId));
-        return await new NodeAccounts(Broker, vhost).Add(nodeId, CancellationToken.None);
-    }
+    public Task<NodeAccount> AddNode(string vhost, string nodeId) => new NodeAccounts(Broker, vhost).Add(nodeId, CancellationToken.None);
 
     /// <summary>Exchanges, Publish message: a body with properties, as a person sends it from the UI.</summary>
     public Task<bool> Publish(string vhost, string exchange, string body, string contentType = "application/json") =>
@@ -73,6 +66,7 @@ public sealed class RabbitMqManagement : IDisposable
 #pragma warning disable IDE1006
     private sealed record PublishResult(bool routed);
     private sealed record PeekedMessage(string payload);
+    private sealed record User(string name);
 #pragma warning restore IDE1006
 
     public void Dispose() => Broker.Dispose();
