@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace FlopsBus.Hosting;
@@ -23,6 +24,9 @@ public sealed class BrokerManagement : IDisposable
 
     /// <summary>For calls this class does not name (tests publish and read messages as the management UI does).</summary>
     public HttpClient Http => _http;
+
+    /// <summary>A password for a new account: 192 random bits, URL-safe.</summary>
+    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
     public static string Escape(string segment) => Uri.EscapeDataString(segment);
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FlopsBus.Contracts;
 
@@ -48,7 +47,7 @@ public sealed partial class NodeAccounts(BrokerManagement broker, string virtual
             await broker.PutExchange(virtualHost, own, cancellationToken);
             await broker.BindExchange(virtualHost, own, shared, cancellationToken);
         }
-        var account = new NodeAccount(nodeId, UserName(nodeId, virtualHost), NewPassword(), virtualHost);
+        var account = new NodeAccount(nodeId, UserName(nodeId, virtualHost), BrokerManagement.NewPassword(), virtualHost);
         await broker.PutUser(account.Username, account.Password, cancellationToken);
         var (configure, write, read) = Permissions(nodeId);
         await broker.SetPermissions(virtualHost, account.Username, configure, write, read, cancellationToken);
@@ -67,6 +66,4 @@ public sealed partial class NodeAccounts(BrokerManagement broker, string virtual
 
     /// <summary>MassTransit's default exchange name for a message type, the one its consumers' queues are bound to.</summary>
     private static string SharedExchange(Type type) => $"{type.Namespace}:{type.Name}";
-
-    private static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
@@ -24,7 +22,7 @@ public sealed class HealthTests : IAsyncLifetime
     [InlineData("deployment", "FlopsBus.Deployment.Host")]
     public async Task A_service_host_reports_healthy_once_its_bus_is_connected(string service, string assembly)
     {
-        await using var host = ServiceHost.Start(service, assembly, _isolated);
+        await using var host = ServiceHost.Start(service, assembly, _isolated.BusSettings, _isolated.ConnectionString);
 
         // Fails naming the answers it gave if it never says Healthy.
         await AnswersUntil(host, "Healthy");
@@ -35,7 +33,7 @@ public sealed class HealthTests : IAsyncLifetime
     [InlineData("deployment", "FlopsBus.Deployment.Host")]
     public async Task A_service_host_that_loses_its_broker_stops_reporting_healthy(string service, string assembly)
     {
-        await using var host = ServiceHost.Start(service, assembly, _isolated);
+        await using var host = ServiceHost.Start(service, assembly, _isolated.BusSettings, _isolated.ConnectionString);
         await AnswersUntil(host, "Healthy");
 
         // Its virtual host deleted, the broker closes the connection and refuses every reconnection; MassTransit
@@ -62,41 +60,6 @@ public sealed class HealthTests : IAsyncLifetime
             }
             catch (HttpRequestException) { }
             if (!wanted.Contains(answers.LastOrDefault())) await Task.Delay(100);
-        }
-    }
-
-    /// <summary>A planner or saga host process on the isolated broker and database, with its health endpoint on a free port.</summary>
-    private sealed class ServiceHost : IAsyncDisposable
-    {
-        private readonly Process _process;
-        public string Url { get; }
-
-        private ServiceHost(Process process, string url) => (_process, Url) = (process, url);
-
-        public static ServiceHost Start(string service, string assembly, IsolatedBrokerAndDatabase isolated)
-        {
-            var url = $"http://127.0.0.1:{FreePort()}";
-            var info = ServiceProcess.StartInfo($"services/{service}/{assembly}", assembly, isolated.BusSettings);
-            info.Environment["FLOPS_Health__Url"] = url;
-            info.Environment["FLOPS_ConnectionStrings__Deployment"] = isolated.ConnectionString;
-            var process = Process.Start(info)!;
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return new ServiceHost(process, url);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

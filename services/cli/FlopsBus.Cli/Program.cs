@@ -23,6 +23,12 @@ app.Configure(c =>
         node.AddCommand<NodeAddCommand>("add").WithDescription("Create the node's broker account and print its agent's settings.");
         node.AddCommand<NodeRemoveCommand>("remove").WithDescription("Delete the node's account and close its connections.");
     });
+    c.AddBranch("account", account =>
+    {
+        account.SetDescription("Give the planner, the saga host or the CLI its own broker account, or take it away (BrokerAdmin:*).");
+        account.AddCommand<AccountAddCommand>("add").WithDescription("Create the service's broker account and print its settings.");
+        account.AddCommand<AccountRemoveCommand>("remove").WithDescription("Delete the service's account and close its connections.");
+    });
     // Errors go to standard error with an exit code of their own, not as a stack trace on standard output.
     c.SetExceptionHandler((exception, _) =>
     {

@@ -1,0 +1,44 @@
+using System.ComponentModel;
+using FlopsBus.Hosting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FlopsBus.Cli;
+
+/// <summary>
+/// Gives the planner, the saga host or the CLI its own broker account (with the administrator's credentials,
+/// BrokerAdmin:*) and prints the settings it starts with. The password is shown this once.
+/// </summary>
+public sealed class AccountAddCommand : AsyncCommand<AccountAddCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<SERVICE>"), Description("planner, deployment (the saga host) or cli.")]
+        public string Service { get; init; } = "";
+        [CommandOption("--json"), Description("{\"service\",\"username\",\"password\",\"virtualHost\"} as JSON, for scripts.")]
+        public bool Json { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
+        var bus = BusOptions.From(configuration);
+        using var broker = BrokerAdminOptions.Connect(configuration);
+        var account = await ServiceAccounts.Add(broker, bus.VirtualHost, settings.Service, cancellationToken);
+        if (settings.Json)
+        {
+            CliOutput.Json(account);
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Rounded).AddColumns($"Setting of the {Markup.Escape(account.Service)} (environment)", "Value");
+        foreach (var (name, value) in new[]
+                 {
+                     ("FLOPS_Bus__Host", bus.Host), ("FLOPS_Bus__Port", bus.Port.ToString()), ("FLOPS_Bus__VirtualHost", account.VirtualHost),
+                     ("FLOPS_Bus__Username", account.Username), ("FLOPS_Bus__Password", account.Password),
+                 })
+            table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        AnsiConsole.Write(table);
+        Console.Error.WriteLine($"the {account.Service} may now connect as {account.Username}; the password is not shown again");
+        return 0;
+    }
+}

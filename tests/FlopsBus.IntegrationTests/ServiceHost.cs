@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using FlopsBus.Testing;
+
+namespace FlopsBus.IntegrationTests;
+
+/// <summary>A planner or saga host process on a test's broker and database, with its health endpoint on a free port.</summary>
+public sealed class ServiceHost : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    public string Url { get; }
+
+    private ServiceHost(Process process, string url) => (_process, Url) = (process, url);
+
+    /// <param name="service">planner or deployment.</param>
+    /// <param name="assembly">FlopsBus.Planner.Host or FlopsBus.Deployment.Host.</param>
+    public static ServiceHost Start(string service, string assembly, IReadOnlyDictionary<string, string?> busSettings, string connectionString)
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = ServiceProcess.StartInfo($"services/{service}/{assembly}", assembly, busSettings);
+        info.Environment["FLOPS_Health__Url"] = url;
+        info.Environment["FLOPS_ConnectionStrings__Deployment"] = connectionString;
+        info.Environment["Logging__Console__FormatterName"] = "simple";
+        var host = new ServiceHost(new Process { StartInfo = info }, url);
+        host._process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
+        host._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
+        host._process.Start();
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        return host;
+    }
+
+    /// <summary>What the host printed, for the message of a failing assertion.</summary>
+    public string Output => $"--- {_process.StartInfo.ArgumentList[0]} ---\n" + string.Join('\n', _output.TakeLast(60));
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
