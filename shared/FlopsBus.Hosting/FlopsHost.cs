@@ -38,11 +38,14 @@ public static class FlopsHost
 
     /// <summary>
     /// What every FlopsBus process shares: configuration from appsettings beside the binary (a service started
-    /// from another folder must still find it), the environment (FLOPS_ prefixed too, e.g. FLOPS_Bus__Host),
-    /// the command line, and telemetry.
+    /// from another folder must still find it), the settings file named by FLOPS_SETTINGS_FILE (an account's, as
+    /// <c>flops node add --settings-file</c> writes it), the environment (FLOPS_ prefixed too, e.g.
+    /// FLOPS_Bus__Host), the command line, and telemetry.
     /// </summary>
     private static void ApplyDefaults(IHostApplicationBuilder builder, string[] args, string serviceName)
     {
+        if (Environment.GetEnvironmentVariable(AccountSettings.FileVariable) is { Length: > 0 } settingsFile)
+            builder.Configuration.AddJsonFile(settingsFile, optional: false);
         builder.Configuration.AddEnvironmentVariables("FLOPS_");
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddFlopsTelemetry(builder.Configuration, serviceName);

@@ -17,6 +17,8 @@ public sealed class AccountAddCommand : AsyncCommand<AccountAddCommand.Settings>
         public string Service { get; init; } = "";
         [CommandOption("--json"), Description("{\"service\",\"username\",\"password\",\"virtualHost\"} as JSON, for scripts.")]
         public bool Json { get; init; }
+        [CommandOption("--settings-file <FILE>"), Description("Write the account's settings to FILE (owner-only), for FLOPS_SETTINGS_FILE, instead of printing them.")]
+        public string? SettingsFile { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -25,6 +27,12 @@ public sealed class AccountAddCommand : AsyncCommand<AccountAddCommand.Settings>
         var bus = BusOptions.From(configuration);
         using var broker = BrokerAdminOptions.Connect(configuration);
         var account = await ServiceAccounts.Add(broker, bus.VirtualHost, settings.Service, cancellationToken);
+        if (settings.SettingsFile is not null)
+        {
+            AccountSettings.Write(settings.SettingsFile, account.Username, account.Password);
+            Console.Error.WriteLine($"the {account.Service}'s settings written to {settings.SettingsFile}");
+            return 0;
+        }
         if (settings.Json)
         {
             CliOutput.Json(account);

@@ -21,6 +21,8 @@ public sealed class NodeAddCommand : AsyncCommand<NodeAddCommand.Settings>
         public string? Cluster { get; init; }
         [CommandOption("--json"), Description("{\"nodeId\",\"username\",\"password\",\"virtualHost\"} as JSON, for scripts.")]
         public bool Json { get; init; }
+        [CommandOption("--settings-file <FILE>"), Description("Write the agent's account and node settings to FILE (owner-only), for FLOPS_SETTINGS_FILE, instead of printing them.")]
+        public string? SettingsFile { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -29,6 +31,14 @@ public sealed class NodeAddCommand : AsyncCommand<NodeAddCommand.Settings>
         var bus = BusOptions.From(configuration);
         using var broker = BrokerAdminOptions.Connect(configuration);
         var account = await new NodeAccounts(broker, bus.VirtualHost).Add(settings.NodeId, cancellationToken);
+        if (settings.SettingsFile is not null)
+        {
+            var node = new Dictionary<string, string> { ["Agent:NodeId"] = account.NodeId };
+            if (settings.Cluster is not null) node["Agent:Cluster"] = settings.Cluster;
+            AccountSettings.Write(settings.SettingsFile, account.Username, account.Password, node);
+            Console.Error.WriteLine($"node {account.NodeId}'s settings written to {settings.SettingsFile}");
+            return 0;
+        }
         if (settings.Json)
         {
             CliOutput.Json(new { account.NodeId, account.Username, account.Password, account.VirtualHost });

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text.Json;
 using Docker.DotNet;
 using FlopsBus.Contracts;
@@ -10,6 +11,7 @@ namespace FlopsBus.IntegrationTests.NodeIdentity;
 /// Least privilege end to end: the planner and saga hosts, the CLI and a node's agent each with only their own account
 /// (from <c>flops account add</c> and <c>flops node add</c>), and the administrator's nowhere but in those two commands.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class ServiceAccountTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
@@ -34,7 +36,7 @@ public sealed class ServiceAccountTests : IAsyncLifetime
     public async Task With_an_account_each_the_services_the_cli_and_a_node_deploy_a_project_to_ready_and_tear_it_down()
     {
         var planner = await Account(ServiceAccounts.Planner);
-        var deployment = await Account(ServiceAccounts.Deployment);
+        var deployment = await AccountFile(ServiceAccounts.Deployment);
         var cli = await Account(ServiceAccounts.Cli);
         var hosts = new[]
         {
@@ -73,13 +75,31 @@ public sealed class ServiceAccountTests : IAsyncLifetime
         Assert.Equal(ProjectStatuses.Undeployed, JsonSerializer.Deserialize<ProjectStatus>(watched.Out, JsonSerializerOptions.Web)!.Status);
     }
 
-    /// <summary>The service's own account, from <c>flops account add --json</c> run with the administrator's (loopback default) credentials.</summary>
-    private async Task<Dictionary<string, string?>> Account(string service)
+    /// <summary>The administrator's settings: the loopback default, no account named.</summary>
+    private Dictionary<string, string?> Administrator()
     {
         var admin = _isolated.BusSettings;
         admin.Remove("Bus:Username");
         admin.Remove("Bus:Password");
-        var added = await CliProcess.Run(admin, "account", "add", service, "--json");
+        return admin;
+    }
+
+    /// <summary>The service's own account, written by <c>flops account add --settings-file</c> and read through FLOPS_SETTINGS_FILE.</summary>
+    private async Task<Dictionary<string, string?>> AccountFile(string service)
+    {
+        var file = Path.Combine(_data.FullName, $"{service}.json");
+        var added = await CliProcess.Run(Administrator(), "account", "add", service, "--settings-file", file);
+        Assert.True(added.ExitCode == 0, $"flops account add {service} exited {added.ExitCode}: {added.Error}");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var settings = Administrator();
+        settings["SETTINGS_FILE"] = file;   // FLOPS_SETTINGS_FILE
+        return settings;
+    }
+
+    /// <summary>The service's own account, from <c>flops account add --json</c> run with the administrator's (loopback default) credentials.</summary>
+    private async Task<Dictionary<string, string?>> Account(string service)
+    {
+        var added = await CliProcess.Run(Administrator(), "account", "add", service, "--json");
         Assert.True(added.ExitCode == 0, $"flops account add {service} exited {added.ExitCode}: {added.Error}");
         var account = JsonSerializer.Deserialize<ServiceAccount>(added.Out, JsonSerializerOptions.Web)!;
         var settings = _isolated.BusSettings;
