@@ -67,6 +67,22 @@ public sealed class DeploymentSagaTests : SagaScenario
     }
 
     [Fact]
+    public async Task Reports_before_the_placement_from_a_node_the_actor_is_not_placed_on_are_dropped_by_the_placement()
+    {
+        var elsewhere = _aggregator with { NodeId = "node-9" };
+        await PublishAll(new[] { elsewhere }.Concat(_learners).SelectMany(EventsOf));
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Placing));
+
+        await Harness.Bus.Publish(Placed);
+
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+        var saga = Saga.Sagas.Contains(_projectId)!;
+        Assert.Null(saga.Actors.Single(a => a.ActorId == _aggregator.Actor.ActorId).StartedAt);
+        Assert.Contains(saga.Timeline, e => e.Event == "dropped" && e.ActorId == _aggregator.Actor.ActorId);
+        Assert.False(await ReadyPublished());
+    }
+
+    [Fact]
     public async Task Duplicate_events_declare_the_project_ready_once()
     {
         await Harness.Bus.Publish(Placed);
