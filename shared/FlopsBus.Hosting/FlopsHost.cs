@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,8 +27,20 @@ public static class FlopsHost
     public static void Run(WebApplicationBuilder builder)
     {
         var app = builder.Build();
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealth });
         app.Run();
+    }
+
+    /// <summary>
+    /// "Healthy", or the overall status followed by what is not healthy and why, e.g. "Degraded: database (Failed to
+    /// connect to 127.0.0.1:5432)": an operator sees which dependency it is without reading logs.
+    /// </summary>
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain";
+        var unhealthy = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
+            .Select(e => $"{e.Key} ({e.Value.Description ?? e.Value.Exception?.Message ?? e.Value.Status.ToString()})");
+        return context.Response.WriteAsync(report.Status == HealthStatus.Healthy ? "Healthy" : $"{report.Status}: {string.Join("; ", unhealthy)}");
     }
 
     /// <summary>A plain host with the shared defaults and no endpoint of its own (the CLI).</summary>

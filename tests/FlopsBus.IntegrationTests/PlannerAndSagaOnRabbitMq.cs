@@ -17,13 +17,15 @@ namespace FlopsBus.IntegrationTests;
 /// they and the agents publish. A test may give the host its clock (kept across restarts, as the wall clock is) and
 /// more bus configuration, such as a fault to inject.
 /// </summary>
-public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null) : IAsyncLifetime
+public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null,
+    string? connectionString = null) : IAsyncLifetime
 {
     private IHost? _host;
     private IsolatedBrokerAndDatabase _isolated = null!;
 
     public string VirtualHost => _isolated.VirtualHost;
-    public string ConnectionString => _isolated.ConnectionString;
+    /// <summary>The saga's database: the isolated one on the shared PostgreSQL, or the one the test gave.</summary>
+    public string ConnectionString => connectionString ?? _isolated.ConnectionString;
     public RabbitMqManagement Management => _isolated.Management;
     public Dictionary<string, string?> BusSettings => _isolated.BusSettings;
 

@@ -35,6 +35,32 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>What the host printed, for the message of a failing assertion.</summary>
     public string Output => $"--- {_process.StartInfo.ArgumentList[0]} ---\n" + string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>
+    /// Asks /health until its status (the answer's first word) is one of <paramref name="wanted"/>, and returns the
+    /// whole answer; fails naming the answers it gave instead.
+    /// </summary>
+    public async Task<string> HealthUntil(TimeSpan patience, params string[] wanted)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTimeOffset.UtcNow + patience;
+        var answers = new List<string>();
+        bool Answered() => answers.Count > 0 && wanted.Contains(answers[^1].Split(':')[0]);
+        while (!Answered())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"No {string.Join(" or ", wanted)} from /health within {patience}; it answered: {string.Join(", ", answers.Distinct())}.\n{Output}");
+            // Not listening yet is no answer: ask again shortly.
+            try
+            {
+                using var response = await http.GetAsync($"{Url}/health");
+                answers.Add(await response.Content.ReadAsStringAsync());
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            if (!Answered()) await Task.Delay(100);
+        }
+        return answers[^1];
+    }
+
     public async ValueTask DisposeAsync()
     {
         _process.Kill(entireProcessTree: true);

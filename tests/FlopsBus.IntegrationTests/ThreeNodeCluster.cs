@@ -11,9 +11,10 @@ namespace FlopsBus.IntegrationTests;
 /// The planner and saga of <see cref="PlannerAndSagaOnRabbitMq"/> plus three agent processes on the real Docker
 /// engine (node 1 plain, nodes 2 and 3 with the flops-learner add-on), each with an "mnist" data folder.
 /// Everything a test started is removed afterwards, containers included. With <paramref name="agentsThroughRelay"/>
-/// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut.
+/// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut; with
+/// <paramref name="connectionString"/>, the saga's database is there (a PostgreSQL server the test may stop).
 /// </summary>
-public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLifetime
+public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? connectionString = null) : IAsyncLifetime
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
@@ -21,7 +22,7 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false) : IAsyncLi
     private readonly List<Dictionary<string, string>> _settings = [];
     private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-it-");
 
-    public PlannerAndSagaOnRabbitMq System { get; } = new();
+    public PlannerAndSagaOnRabbitMq System { get; } = new(connectionString: connectionString);
     public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
 
     private readonly List<Dictionary<string, string?>> _busSettings = [];

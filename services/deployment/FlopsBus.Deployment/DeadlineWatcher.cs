@@ -25,16 +25,21 @@ public sealed class DeadlineWatcher(IDeploymentQueries queries, DeploymentOption
                 await started.Task.WaitAsync(stoppingToken);
         }
         using var timer = new PeriodicTimer(options.DeadlineScanInterval, clock);
+        var failing = false;
         do
         {
             try
             {
                 foreach (var projectId in await queries.PassedDeadlines(clock.GetUtcNow(), stoppingToken))
                     await bus.Publish(new ProjectDeadlinePassed { ProjectId = projectId }, stoppingToken);
+                if (failing) logger.LogInformation("Scanning for passed deadlines works again");
+                failing = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Scanning for passed deadlines failed; trying again at the next scan");
+                // Once per outage, not once a scan: a database down for minutes would fill the log.
+                if (!failing) logger.LogWarning(e, "Scanning for passed deadlines failed; trying at every scan until it works");
+                failing = true;
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

@@ -1,6 +1,6 @@
 namespace FlopsBus.Deployment;
 
-/// <summary>Configuration section "Deployment": the saga's deadlines.</summary>
+/// <summary>Configuration section "Deployment": the saga's deadlines and how it waits out a database outage.</summary>
 public sealed class DeploymentOptions
 {
     public const string Section = "Deployment";
@@ -13,4 +13,6 @@ public sealed class DeploymentOptions
     public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How often the actors-by-status gauge is counted again.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>The longest wait between tries of a message that met a database outage (it is tried until the database answers).</summary>
+    public TimeSpan OutageRetryLimit { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -17,7 +17,8 @@ public static class DeploymentRegistration
     /// </summary>
     public static void AddDeploymentSaga(this IBusRegistrationConfigurator bus, string? connectionString = null, DeploymentOptions? options = null)
     {
-        bus.AddSingleton(options ?? new DeploymentOptions());
+        options ??= new DeploymentOptions();
+        bus.AddSingleton(options);
         bus.TryAddSingleton(TimeProvider.System);
         bus.AddNodeClaims();
         var saga = bus.AddSagaStateMachine<ProjectDeploymentStateMachine, ProjectDeploymentState, ProjectDeploymentStateDefinition>();
@@ -33,6 +34,11 @@ public static class DeploymentRegistration
         bus.AddConsumer<NodeLostConsumer>().Endpoint(e => e.Name = EndpointNames.DeploymentNodeLosses);
         bus.AddConsumer<GetProjectsConsumer>().Endpoint(e => e.Name = EndpointNames.Deployment);
         bus.AddConsumer<GetRetiredActorsConsumer>().Endpoint(e => e.Name = EndpointNames.Deployment);
+        // Every endpoint of the saga host reads or writes the store: each waits out a database outage.
+        bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
+        {
+            if (name.StartsWith(EndpointNames.Deployment, StringComparison.Ordinal)) endpoint.RetryWhileTheDatabaseIsDown(options);
+        });
         bus.AddHostedService<DeadlineWatcher>();
         bus.TryAddSingleton<ActorStatusGauge>();
         bus.AddHostedService(sp => sp.GetRequiredService<ActorStatusGauge>());
