@@ -77,6 +77,54 @@ public sealed class BrokerManagement : IDisposable
         }
     }
 
+    /// <summary>The queues of a virtual host with the messages each holds now (the broker's statistics lag a few seconds).</summary>
+    public async Task<IReadOnlyList<QueueInfo>> Queues(string vhost, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync($"queues/{Escape(vhost)}?columns=name,messages", cancellationToken);
+        await Succeeded(response, $"listing the queues of '{vhost}'", cancellationToken);
+        return await response.Content.ReadFromJsonAsync<List<QueueInfo>>(cancellationToken) ?? [];
+    }
+
+    /// <summary>
+    /// Queues, Get messages, as the management UI does: up to <paramref name="count"/> messages from the head of the
+    /// queue, put back at once (nothing is taken away; the broker marks them redelivered). Empty when there is no such queue.
+    /// </summary>
+    public async Task<IReadOnlyList<PeekedMessage>> Peek(string vhost, string queue, int count, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync($"queues/{Escape(vhost)}/{Escape(queue)}/get",
+            new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 50_000 }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        await Succeeded(response, $"reading messages of '{queue}'", cancellationToken);
+        return await response.Content.ReadFromJsonAsync<List<PeekedMessage>>(cancellationToken) ?? [];
+    }
+
+    /// <summary>
+    /// Moves every message <paramref name="source"/> holds now into <paramref name="destination"/> with a dynamic shovel
+    /// (the broker's own mover: each message is taken off the source once the destination confirmed it, so none is
+    /// lost or doubled by a crash midway). The shovel deletes itself when done.
+    /// </summary>
+    public Task Shovel(string vhost, string name, string source, string destination, CancellationToken cancellationToken)
+    {
+        var local = $"amqp:///{Escape(vhost)}";
+        return Send(HttpMethod.Put, $"parameters/shovel/{Escape(vhost)}/{Escape(name)}", new
+        {
+            value = new Dictionary<string, object>
+            {
+                ["src-protocol"] = "amqp091", ["src-uri"] = local, ["src-queue"] = source, ["src-delete-after"] = "queue-length",
+                ["dest-protocol"] = "amqp091", ["dest-uri"] = local, ["dest-queue"] = destination, ["ack-mode"] = "on-confirm",
+            },
+        }, $"starting a shovel from '{source}' to '{destination}' (is the rabbitmq_shovel plugin enabled?)", cancellationToken);
+    }
+
+    /// <summary>Whether the shovel is still there (it deletes itself once it moved what the source held).</summary>
+    public async Task<bool> ShovelExists(string vhost, string name, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync($"parameters/shovel/{Escape(vhost)}/{Escape(name)}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await Succeeded(response, $"reading shovel '{name}'", cancellationToken);
+        return true;
+    }
+
     private async Task Send(HttpMethod method, string path, object? body, string what, CancellationToken cancellationToken, bool notFoundIsFine = false)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
@@ -97,6 +145,9 @@ public sealed class BrokerManagement : IDisposable
     // Field names as the management API spells them.
 #pragma warning disable IDE1006
     private sealed record Connection(string name, string user);
+    public sealed record QueueInfo(string name, long messages);
+    public sealed record PeekedMessage(string payload, string payload_encoding, bool redelivered, MessageProperties properties);
+    public sealed record MessageProperties(Dictionary<string, System.Text.Json.JsonElement>? headers, string? content_type, long? timestamp);
 #pragma warning restore IDE1006
 
     public void Dispose() => _http.Dispose();

@@ -53,19 +53,12 @@ public sealed class RabbitMqManagement : IDisposable
     }
 
     /// <summary>Queues, Get messages (requeued, so nothing is taken away): the bodies waiting in a queue.</summary>
-    public async Task<IReadOnlyList<string>> PeekMessages(string vhost, string queue, int count = 10)
-    {
-        var response = await _http.PostAsJsonAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
-            new { count, ackmode = "ack_requeue_true", encoding = "auto" });
-        if (!response.IsSuccessStatusCode) return [];
-        var messages = await response.Content.ReadFromJsonAsync<List<PeekedMessage>>() ?? [];
-        return messages.Select(m => m.payload).ToList();
-    }
+    public async Task<IReadOnlyList<string>> PeekMessages(string vhost, string queue, int count = 10) =>
+        (await Broker.Peek(vhost, queue, count, CancellationToken.None)).Select(m => m.payload).ToList();
 
     // Field names as the management API spells them.
 #pragma warning disable IDE1006
     private sealed record PublishResult(bool routed);
-    private sealed record PeekedMessage(string payload);
     private sealed record User(string name);
 #pragma warning restore IDE1006
 

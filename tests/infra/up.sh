@@ -105,8 +105,9 @@ if rabbit_up; then
     report rabbitmq "up (already running)"
 else
     mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
-    # Enabling the plugin through the file avoids a rabbitmq-plugins round trip to a running node.
-    echo '[rabbitmq_management].' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
+    # Enabling the plugins through the file avoids a rabbitmq-plugins round trip to a running node. The shovel
+    # moves messages out of an error queue when an operator replays them (flops errors replay).
+    echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
     # max_message_size: the broker refuses bodies over 8 MiB outright (the planner's own limit on a submission,
     # Planner:MaxSubmissionBytes, is far lower; this one bounds every queue).
     printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\nmax_message_size = 8388608\n' >"$RABBITMQ_CONFIG_FILE"
@@ -114,6 +115,12 @@ else
     start_detached "$STATE/rabbitmq.log" rabbitmq-server
     wait_for 120 $! rabbit_up || fail rabbitmq "$STATE/rabbitmq.log" "management API on 127.0.0.1:15672 does not answer"
     report rabbitmq "up (started)"
+fi
+# A broker started by an older checkout may lack the shovel: enable it on the running node.
+if ! curl -fsS --max-time 3 -o /dev/null -u "$RABBIT_USER:$RABBIT_PASS" http://127.0.0.1:15672/api/shovels 2>/dev/null; then
+    rabbitmq-plugins -n "$RABBITMQ_NODENAME" enable rabbitmq_shovel rabbitmq_shovel_management >>"$STATE/rabbitmq.log" 2>&1 \
+        || fail rabbitmq "$STATE/rabbitmq.log" "enabling the shovel plugin"
+    report rabbitmq "shovel plugin enabled"
 fi
 
 # ---- PostgreSQL

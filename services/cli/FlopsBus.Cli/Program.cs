@@ -23,6 +23,12 @@ app.Configure(c =>
         node.AddCommand<NodeAddCommand>("add").WithDescription("Create the node's broker account and print its agent's settings.");
         node.AddCommand<NodeRemoveCommand>("remove").WithDescription("Delete the node's account and close its connections.");
     });
+    c.AddBranch("errors", errors =>
+    {
+        errors.SetDescription("List what sits in the error queues with the fault's reason (BrokerAdmin:*); replay a queue once the cause is fixed.");
+        errors.SetDefaultCommand<ErrorsCommand>();
+        errors.AddCommand<ErrorsReplayCommand>("replay").WithDescription("Move an error queue's messages back to the queue they failed on.");
+    });
     c.AddBranch("account", account =>
     {
         account.SetDescription("Give the planner, the saga host or the CLI its own broker account, or take it away (BrokerAdmin:*).");
