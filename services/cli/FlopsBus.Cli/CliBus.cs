@@ -15,13 +15,32 @@ public sealed class CliBus : IAsyncDisposable
 
     public IBus Bus => _host.Services.GetRequiredService<IBus>();
 
+    /// <summary>How long the CLI waits for the broker before it says the broker does not answer.</summary>
+    public static readonly TimeSpan BrokerPatience = TimeSpan.FromSeconds(10);
+
     public static async Task<CliBus> Start(CancellationToken cancellationToken)
     {
         var builder = FlopsHost.CreateBuilder([], "flops-cli");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // MassTransit's and the host's own accounts of a broker that does not answer are stack traces; the CLI says it once.
+        builder.Logging.AddFilter("MassTransit", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddFlopsBus(builder.Configuration, _ => { });
+        builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = BrokerPatience);
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            var bus = BusOptions.From(builder.Configuration);
+            var cause = e;
+            while (cause.InnerException is not null) cause = cause.InnerException;
+            throw new ServiceUnreachableException(
+                $"the broker at {bus.Host}:{bus.Port} (virtual host {bus.VirtualHost}) did not let the CLI in within {BrokerPatience.TotalSeconds:F0} s: {cause.Message}", e);
+        }
         return new CliBus(host);
     }
 

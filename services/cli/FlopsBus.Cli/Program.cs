@@ -43,7 +43,7 @@ app.Configure(c =>
             RequestTimeoutException => "no answer from FlopsBus: is the service behind that queue running and the broker reachable?",
             _ => exception.Message
         });
-        return exception is RequestTimeoutException ? 3 : 1;
+        return exception is RequestTimeoutException or ServiceUnreachableException ? 3 : 1;
     });
 });
 return await app.RunAsync(args);
