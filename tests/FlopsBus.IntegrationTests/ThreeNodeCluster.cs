@@ -12,9 +12,10 @@ namespace FlopsBus.IntegrationTests;
 /// engine (node 1 plain, nodes 2 and 3 with the flops-learner add-on), each with an "mnist" data folder.
 /// Everything a test started is removed afterwards, containers included. With <paramref name="agentsThroughRelay"/>
 /// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut; with
-/// <paramref name="connectionString"/>, the saga's database is there (a PostgreSQL server the test may stop).
+/// <paramref name="connectionString"/>, the saga's database is there (a PostgreSQL server the test may stop); with
+/// <paramref name="engineThroughRelay"/> the agents reach the Docker engine through <see cref="EngineLinks"/>.
 /// </summary>
-public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? connectionString = null) : IAsyncLifetime
+public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? connectionString = null, bool engineThroughRelay = false) : IAsyncLifetime
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
@@ -24,6 +25,9 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
 
     public PlannerAndSagaOnRabbitMq System { get; } = new(connectionString: connectionString);
     public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
+    public TcpRelay? EngineLinks { get; } = engineThroughRelay
+        ? new TcpRelay(new System.Net.Sockets.UnixDomainSocketEndPoint(new Uri(TestEnvironment.DockerEndpoint).LocalPath))
+        : null;
 
     private readonly List<Dictionary<string, string?>> _busSettings = [];
 
@@ -53,7 +57,7 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
             var settings = new Dictionary<string, string>
             {
                 ["Runtime"] = "docker",
-                ["DockerEndpoint"] = TestEnvironment.DockerEndpoint,
+                ["DockerEndpoint"] = EngineLinks is null ? TestEnvironment.DockerEndpoint : $"tcp://127.0.0.1:{EngineLinks.Port}",
                 ["DataDir"] = dataDir.Parent!.FullName,
                 ["PortRangeStart"] = (basePort + i * 5).ToString(),
                 ["PortRangeEnd"] = (basePort + i * 5 + 4).ToString(),
@@ -153,6 +157,7 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
         foreach (var agent in _agents) await Docker.RemoveAllOfNode(agent.NodeId);
         await System.DisposeAsync();
         if (AgentLinks is not null) await AgentLinks.DisposeAsync();
+        if (EngineLinks is not null) await EngineLinks.DisposeAsync();
         Docker.Dispose();
         _data.Delete(recursive: true);
     }

@@ -5,25 +5,27 @@ using System.Net.Sockets;
 namespace FlopsBus.Testing;
 
 /// <summary>
-/// A TCP relay on loopback to one target, which a test can cut and restore. While cut, every connection through it
-/// is reset and new ones are reset on arrival: to its clients, the target is down, as a stopped broker or a severed
-/// link looks, while the target itself (shared by other tests) runs on.
+/// A TCP relay on loopback to one target (a TCP port, or a unix socket such as the Docker engine's), which a test can
+/// cut and restore. While cut, every connection through it is reset and new ones are reset on arrival: to its
+/// clients, the target is down, as a stopped broker or engine or a severed link looks, while the target itself
+/// (shared by other tests) runs on.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly string _targetHost;
-    private readonly int _targetPort;
-    private readonly ConcurrentDictionary<TcpClient, TcpClient> _links = new();
+    private readonly EndPoint _target;
+    private readonly ConcurrentDictionary<TcpClient, Socket> _links = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
     private volatile bool _cut;
 
     public int Port { get; }
 
-    public TcpRelay(string targetHost, int targetPort)
+    public TcpRelay(string targetHost, int targetPort) : this(new DnsEndPoint(targetHost, targetPort)) { }
+
+    public TcpRelay(EndPoint target)
     {
-        (_targetHost, _targetPort) = (targetHost, targetPort);
+        _target = target;
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = Accept();
@@ -52,15 +54,17 @@ public sealed class TcpRelay : IAsyncDisposable
 
     private async Task Relay(TcpClient client)
     {
-        var target = new TcpClient();
+        var target = _target is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await target.ConnectAsync(_targetHost, _targetPort, _stopping.Token);
+            await target.ConnectAsync(_target, _stopping.Token);
             _links[client] = target;
             // A cut that came while connecting finds this link in the next line or finds it not yet listed.
             if (_cut) return;
             await using var fromClient = client.GetStream();
-            await using var fromTarget = target.GetStream();
+            await using var fromTarget = new NetworkStream(target, ownsSocket: false);
             await Task.WhenAny(fromClient.CopyToAsync(fromTarget, _stopping.Token), fromTarget.CopyToAsync(fromClient, _stopping.Token));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
@@ -76,6 +80,13 @@ public sealed class TcpRelay : IAsyncDisposable
     private static void Reset(TcpClient connection)
     {
         try { connection.LingerState = new LingerOption(true, 0); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        connection.Dispose();
+    }
+
+    private static void Reset(Socket connection)
+    {
+        if (connection.AddressFamily != AddressFamily.Unix)
+            try { connection.LingerState = new LingerOption(true, 0); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         connection.Dispose();
     }
 

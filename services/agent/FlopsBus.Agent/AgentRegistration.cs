@@ -18,7 +18,7 @@ public static class AgentRegistration
     {
         services.AddSingleton(sp => new NodeAgent(
             options,
-            CreateRuntime(options, sp.GetRequiredService<ILoggerFactory>()),
+            CreateRuntime(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()),
             () => sp.GetRequiredService<IBus>(),
             sp.GetRequiredService<ILogger<NodeAgent>>()));
         services.TryAddTimeProvider();
@@ -58,19 +58,20 @@ public static class AgentRegistration
         }
     }
 
-    private static IActorRuntime CreateRuntime(AgentOptions options, ILoggerFactory loggers) => options.Runtime.ToLowerInvariant() switch
+    private static IActorRuntime CreateRuntime(AgentOptions options, ILoggerFactory loggers, TimeProvider clock) => options.Runtime.ToLowerInvariant() switch
     {
-        "docker" => CreateDockerRuntime(options, loggers),
+        "docker" => CreateDockerRuntime(options, loggers, clock),
         "process" => new ProcessActorRuntime(options.ProcessCommands),
         _ => throw new InvalidOperationException($"Agent:Runtime must be 'docker' or 'process', was '{options.Runtime}'.")
     };
 
-    private static DockerActorRuntime CreateDockerRuntime(AgentOptions options, ILoggerFactory loggers)
+    private static DockerActorRuntime CreateDockerRuntime(AgentOptions options, ILoggerFactory loggers, TimeProvider clock)
     {
         var docker = new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient();
         var puller = new DockerImagePuller(docker, new PullScheduler(PullPolicy.From(options)), options.RegistryCredentials,
             loggers.CreateLogger<DockerImagePuller>());
-        return new DockerActorRuntime(docker, puller, options.StopGracePeriod, options.ConfinementFor);
+        return new DockerActorRuntime(docker, puller, options.StopGracePeriod, options.ConfinementFor,
+            new EngineOutages(docker, clock, loggers.CreateLogger<EngineOutages>()));
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

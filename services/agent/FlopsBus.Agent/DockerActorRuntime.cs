@@ -11,16 +11,22 @@ namespace FlopsBus.Agent;
 /// command), limits from the command, unprivileged, no new privileges, no capabilities, confined as configured for
 /// the role (process limit, read-only root filesystem, not root: <see cref="ContainerConfinement"/>), and for
 /// learners only the node's data folder, read-only. Containers carry their actor's labels, so the engine itself is
-/// the record of what runs on the node.
+/// the record of what runs on the node. While the engine does not answer (stopped, restarting), every call waits for
+/// it (<see cref="EngineOutages"/>) rather than fail: a DeployActor or RemoveActor pauses, and the output of a running
+/// actor is followed again once the engine is back.
 /// </summary>
 public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller puller, TimeSpan stopGracePeriod,
-    Func<string, ContainerConfinement> confinementFor) : IActorRuntime, IDisposable
+    Func<string, ContainerConfinement> confinementFor, EngineOutages outages) : IActorRuntime, IDisposable
 {
     public const string DataMountPath = "/data";
 
-    public Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken) => puller.PullAsync(image, cancellationToken);
+    public Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken) =>
+        outages.WhenTheEngineAnswers(() => puller.PullAsync(image, cancellationToken), cancellationToken);
 
-    public async Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken)
+    public Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken) =>
+        outages.WhenTheEngineAnswers(() => Start(launch, cancellationToken), cancellationToken);
+
+    private async Task<StartResult> Start(ActorLaunch launch, CancellationToken cancellationToken)
     {
         string id;
         try
@@ -85,38 +91,74 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
         };
     }
 
+    /// <summary>
+    /// Follows the container's output until it exits. When the engine goes away meanwhile, waits for it and follows on
+    /// from the last line's second (the engine's timestamps are per second, so a line may come twice; the saga takes a
+    /// repeated fact as a no-op); a container that ended while the engine was away is reported with its exit code.
+    /// </summary>
     public async Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken)
     {
-        using (var stream = await docker.Containers.GetContainerLogsAsync(containerId, tty: false,
-                   new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true, Timestamps = true }, cancellationToken))
-            await DockerLogLines.ReadAsync(stream, onLine, cancellationToken);
-        var exit = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
-        return exit.StatusCode;
+        DateTimeOffset? lastLine = null;
+        while (true)
+        {
+            try
+            {
+                var parameters = new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true, Timestamps = true };
+                if (lastLine is { } since) parameters.Since = since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                using (var stream = await docker.Containers.GetContainerLogsAsync(containerId, tty: false, parameters, cancellationToken))
+                    await DockerLogLines.ReadAsync(stream, line =>
+                    {
+                        lastLine = line.At;
+                        return onLine(line);
+                    }, cancellationToken);
+                var exit = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
+                return exit.StatusCode;
+            }
+            catch (Exception e) when (EngineOutages.IsOutage(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await outages.WaitForTheEngine(e, cancellationToken);
+            }
+        }
     }
 
-    public async Task RemoveAsync(string name, CancellationToken cancellationToken)
+    public Task RemoveAsync(string name, CancellationToken cancellationToken) =>
+        outages.WhenTheEngineAnswers(async () =>
+        {
+            try
+            {
+                // SIGTERM first: an actor may have something to close (a learner its connection, an aggregator its round).
+                await docker.Containers.StopContainerAsync(name,
+                    new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGracePeriod.TotalSeconds) }, cancellationToken);
+                await docker.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Already gone is what we wanted.
+            }
+            return true;
+        }, cancellationToken);
+
+    private IReadOnlyList<string> _lastCached = [];
+
+    /// <summary>The images the engine holds; while it does not answer, the last list it gave, so the node's heartbeat goes on.</summary>
+    public async Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken)
     {
         try
         {
-            // SIGTERM first: an actor may have something to close (a learner its connection, an aggregator its round).
-            await docker.Containers.StopContainerAsync(name,
-                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGracePeriod.TotalSeconds) }, cancellationToken);
-            await docker.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            var images = await docker.Images.ListImagesAsync(new ImagesListParameters(), cancellationToken);
+            return _lastCached = images.SelectMany(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []))
+                .Where(t => !t.StartsWith("<none>", StringComparison.Ordinal)).Distinct().ToList();
         }
-        catch (DockerContainerNotFoundException)
+        catch (Exception e) when (EngineOutages.IsOutage(e) && !cancellationToken.IsCancellationRequested)
         {
-            // Already gone is what we wanted.
+            return _lastCached;
         }
     }
 
-    public async Task<IReadOnlyList<string>> CachedImagesAsync(CancellationToken cancellationToken)
-    {
-        var images = await docker.Images.ListImagesAsync(new ImagesListParameters(), cancellationToken);
-        return images.SelectMany(i => (i.RepoTags ?? []).Concat(i.RepoDigests ?? []))
-            .Where(t => !t.StartsWith("<none>", StringComparison.Ordinal)).Distinct().ToList();
-    }
+    public Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken) =>
+        outages.WhenTheEngineAnswers(() => FindActors(nodeId, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<FoundActor>> FindActorsAsync(string nodeId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<FoundActor>> FindActors(string nodeId, CancellationToken cancellationToken)
     {
         var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
         {

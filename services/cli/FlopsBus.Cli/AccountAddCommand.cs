@@ -23,10 +23,9 @@ public sealed class AccountAddCommand : AsyncCommand<AccountAddCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        var bus = BusOptions.From(configuration);
-        using var broker = BrokerAdminOptions.Connect(configuration);
-        var account = await ServiceAccounts.Add(broker, bus.VirtualHost, settings.Service, cancellationToken);
+        using var admin = CliAdministration.Connect();
+        var bus = admin.Bus;
+        var account = await ServiceAccounts.Add(admin.Broker, admin.VirtualHost, settings.Service, cancellationToken);
         if (settings.SettingsFile is not null)
         {
             AccountSettings.Write(settings.SettingsFile, account.Username, account.Password);

@@ -15,9 +15,8 @@ public sealed class AccountRemoveCommand : AsyncCommand<AccountRemoveCommand.Set
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        using var broker = BrokerAdminOptions.Connect(configuration);
-        await ServiceAccounts.Remove(broker, BusOptions.From(configuration).VirtualHost, settings.Service, cancellationToken);
+        using var admin = CliAdministration.Connect();
+        await ServiceAccounts.Remove(admin.Broker, admin.VirtualHost, settings.Service, cancellationToken);
         Console.Error.WriteLine($"the {settings.Service} account is gone and its connections closed");
         return 0;
     }

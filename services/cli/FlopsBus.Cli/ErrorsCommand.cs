@@ -26,9 +26,8 @@ public sealed class ErrorsCommand : AsyncCommand<ErrorsCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        var vhost = BusOptions.From(configuration).VirtualHost;
-        using var broker = BrokerAdminOptions.Connect(configuration);
+        using var admin = CliAdministration.Connect();
+        var (broker, vhost) = (admin.Broker, admin.VirtualHost);
         var queues = (await broker.Queues(vhost, cancellationToken))
             .Where(q => settings.Queue is null ? q.name.EndsWith(Suffix, StringComparison.Ordinal) : q.name == settings.Queue)
             .Select(q => q.name).Order().ToList();

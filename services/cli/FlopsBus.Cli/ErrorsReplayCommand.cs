@@ -25,9 +25,8 @@ public sealed class ErrorsReplayCommand : AsyncCommand<ErrorsReplayCommand.Setti
         if (!settings.Queue.EndsWith(ErrorsCommand.Suffix, StringComparison.Ordinal) || settings.Queue.Length == ErrorsCommand.Suffix.Length)
             throw new InvalidOperationException($"'{settings.Queue}' is not an error queue: its name ends with {ErrorsCommand.Suffix}.");
         var destination = settings.Queue[..^ErrorsCommand.Suffix.Length];
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        var vhost = BusOptions.From(configuration).VirtualHost;
-        using var broker = BrokerAdminOptions.Connect(configuration);
+        using var admin = CliAdministration.Connect();
+        var (broker, vhost) = (admin.Broker, admin.VirtualHost);
         var queues = (await broker.Queues(vhost, cancellationToken)).ToDictionary(q => q.name);
         if (!queues.ContainsKey(settings.Queue))
             throw new InvalidOperationException($"virtual host '{vhost}' has no queue '{settings.Queue}'.");

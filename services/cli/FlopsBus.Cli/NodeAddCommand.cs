@@ -27,10 +27,9 @@ public sealed class NodeAddCommand : AsyncCommand<NodeAddCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        var bus = BusOptions.From(configuration);
-        using var broker = BrokerAdminOptions.Connect(configuration);
-        var account = await new NodeAccounts(broker, bus.VirtualHost).Add(settings.NodeId, cancellationToken);
+        using var admin = CliAdministration.Connect();
+        var bus = admin.Bus;
+        var account = await new NodeAccounts(admin.Broker, admin.VirtualHost).Add(settings.NodeId, cancellationToken);
         if (settings.SettingsFile is not null)
         {
             var node = new Dictionary<string, string> { ["Agent:NodeId"] = account.NodeId };

@@ -15,9 +15,8 @@ public sealed class NodeRemoveCommand : AsyncCommand<NodeRemoveCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var configuration = FlopsHost.CreateBuilder([], "flops-cli").Configuration;
-        using var broker = BrokerAdminOptions.Connect(configuration);
-        await new NodeAccounts(broker, BusOptions.From(configuration).VirtualHost).Remove(settings.NodeId, cancellationToken);
+        using var admin = CliAdministration.Connect();
+        await new NodeAccounts(admin.Broker, admin.VirtualHost).Remove(settings.NodeId, cancellationToken);
         Console.Error.WriteLine($"node {settings.NodeId} removed: its account is gone and its connections closed");
         return 0;
     }
