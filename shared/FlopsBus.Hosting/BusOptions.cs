@@ -14,6 +14,8 @@ public sealed class BusOptions
     public string VirtualHost { get; set; } = "/";
     public string? Username { get; set; }
     public string? Password { get; set; }
+    /// <summary>How long a service's bus may stay unhealthy before the service exits to be restarted (<see cref="BusWatchdog"/>); zero never.</summary>
+    public TimeSpan UnhealthyExitAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     public static BusOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<BusOptions>() ?? new BusOptions();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace FlopsBus.Hosting;
@@ -13,13 +14,16 @@ public static class FlopsHost
 {
     /// <summary>
     /// A service host (planner, saga, agent): the shared defaults, plus a health endpoint at /health on
-    /// Health:Url (loopback and a free port unless configured), reporting the bus among others.
+    /// Health:Url (loopback and a free port unless configured), reporting the bus among others, and the
+    /// <see cref="BusWatchdog"/> that restarts a service whose bus stays unhealthy.
     /// </summary>
     public static WebApplicationBuilder CreateServiceBuilder(string[] args, string serviceName)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         ApplyDefaults(builder, args, serviceName);
         builder.Services.AddHealthChecks();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<BusWatchdog>();
         builder.WebHost.UseUrls(builder.Configuration["Health:Url"] ?? "http://127.0.0.1:0");
         return builder;
     }

@@ -1,3 +1,4 @@
+using FlopsBus.Hosting;
 using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
@@ -51,5 +52,19 @@ public sealed class HealthTests : IAsyncLifetime
 
         Assert.StartsWith("Degraded: database (", answer);
         await host.HealthUntil(Patience, "Healthy");
+    }
+
+    [Fact]
+    public async Task A_service_host_whose_bus_stays_unhealthy_exits_with_75_to_be_started_afresh()
+    {
+        var settings = _isolated.BusSettings;
+        settings["Bus:UnhealthyExitAfter"] = "00:00:03";
+        await using var host = ServiceHost.Start("planner", "FlopsBus.Planner.Host", settings, _isolated.ConnectionString);
+        await host.HealthUntil(Patience, "Healthy");
+
+        await _isolated.Management.DeleteVirtualHost(_isolated.VirtualHost);
+
+        Assert.Equal(BusWatchdog.ExitCode, await host.WaitForExit(Patience));
+        Assert.Contains("exiting with code 75", host.Output);
     }
 }

@@ -61,9 +61,18 @@ public sealed class ServiceHost : IAsyncDisposable
         return answers[^1];
     }
 
+    /// <summary>Waits, bounded, until the process has exited, and returns its exit code.</summary>
+    public async Task<int> WaitForExit(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(deadline.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"The host did not exit within {timeout}.\n{Output}"); }
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
     }
