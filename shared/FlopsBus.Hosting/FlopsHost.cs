@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 
 namespace FlopsBus.Hosting;
 
@@ -14,7 +15,8 @@ public static class FlopsHost
 {
     /// <summary>
     /// A service host (planner, saga, agent): the shared defaults, plus a health endpoint at /health on
-    /// Health:Url (loopback and a free port unless configured), reporting the bus among others, and the
+    /// Health:Url (loopback and a free port unless configured), reporting the bus among others, metrics for
+    /// Prometheus at /metrics on the same address, and the
     /// <see cref="BusWatchdog"/> that restarts a service whose bus stays unhealthy.
     /// </summary>
     public static WebApplicationBuilder CreateServiceBuilder(string[] args, string serviceName)
@@ -22,6 +24,8 @@ public static class FlopsHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         ApplyDefaults(builder, args, serviceName);
         builder.Services.AddHealthChecks();
+        // Beside OTLP: Prometheus scrapes /metrics on the same address as /health.
+        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddPrometheusExporter());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<BusWatchdog>();
         builder.WebHost.UseUrls(builder.Configuration["Health:Url"] ?? "http://127.0.0.1:0");
@@ -32,6 +36,7 @@ public static class FlopsHost
     {
         var app = builder.Build();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealth });
+        app.MapPrometheusScrapingEndpoint();
         app.Run();
     }
 
