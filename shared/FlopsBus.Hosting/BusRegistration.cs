@@ -39,6 +39,7 @@ public static class BusRegistration
             {
                 x.UsingInMemory((context, cfg) =>
                 {
+                    cfg.UseConsumeFilter(typeof(ProjectLogScope<>), context);
                     configureEndpoints?.Invoke(context, cfg);
                     cfg.ConfigureEndpoints(context);
                 });
@@ -53,6 +54,7 @@ public static class BusRegistration
                         h.Username(username);
                         h.Password(password);
                     });
+                    cfg.UseConsumeFilter(typeof(ProjectLogScope<>), context);
                     configureEndpoints?.Invoke(context, cfg);
                     cfg.ConfigureEndpoints(context);
                 });

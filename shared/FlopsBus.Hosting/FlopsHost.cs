@@ -7,6 +7,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 
 namespace FlopsBus.Hosting;
@@ -73,5 +75,25 @@ public static class FlopsHost
         builder.Configuration.AddEnvironmentVariables("FLOPS_");
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddFlopsTelemetry(builder.Configuration, serviceName);
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+            UseJsonLogs(builder);
+    }
+
+    /// <summary>
+    /// Logging:Format=json: one JSON object a line, with the trace and span ids of the activity (a deployment's trace)
+    /// and the scopes, so a line about a deployment carries its ProjectId (<see cref="ProjectLogScope{T}"/>).
+    /// </summary>
+    private static void UseJsonLogs(IHostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "O";
+        });
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // Over a formatter named in configuration (Logging:Console:FormatterName): the format asked for wins.
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Json);
     }
 }

@@ -27,8 +27,12 @@ public sealed class OneNodeOnProcesses : IAsyncDisposable
 
     public static async Task<OneNodeOnProcesses> Create(string prefix) => new(await IsolatedBrokerAndDatabase.Create(prefix));
 
-    /// <summary>Starts the hosts and the agent (the agent with its node's own account), each with the bus settings given.</summary>
-    public async Task Start(IReadOnlyDictionary<string, string?> planner, IReadOnlyDictionary<string, string?> deployment)
+    /// <summary>
+    /// Starts the hosts and the agent (the agent with its node's own account), each with the bus settings given, the
+    /// agent with <paramref name="agent"/>'s settings too.
+    /// </summary>
+    public async Task Start(IReadOnlyDictionary<string, string?> planner, IReadOnlyDictionary<string, string?> deployment,
+        IReadOnlyDictionary<string, string?>? agent = null)
     {
         Planner = ServiceHost.Start("planner", "FlopsBus.Planner.Host", planner, Isolated.ConnectionString);
         _processes.Add(Planner);
@@ -37,7 +41,9 @@ public sealed class OneNodeOnProcesses : IAsyncDisposable
         var mnist = Directory.CreateDirectory(Path.Combine(_data.FullName, "mnist"));
         await File.WriteAllLinesAsync(Path.Combine(mnist.FullName, "part-0.csv"), Enumerable.Range(0, 100).Select(n => $"{n},{n % 10}"));
         var port = 31500 + Random.Shared.Next(0, 50) * 10;
-        Agent = new AgentProcess(NodeId, await Isolated.NodeBusSettings(NodeId), new Dictionary<string, string>
+        var agentSettings = await Isolated.NodeBusSettings(NodeId);
+        foreach (var (key, value) in agent ?? new Dictionary<string, string?>()) agentSettings[key] = value;
+        Agent = new AgentProcess(NodeId, agentSettings, new Dictionary<string, string>
         {
             ["Runtime"] = "docker", ["DockerEndpoint"] = TestEnvironment.DockerEndpoint, ["DataDir"] = _data.FullName,
             ["AddOns:0"] = NodeAddOns.FlopsLearner, ["PortRangeStart"] = port.ToString(), ["PortRangeEnd"] = (port + 9).ToString(),

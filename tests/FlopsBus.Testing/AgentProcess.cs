@@ -32,6 +32,9 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>What the agent printed, for the message of a failing assertion.</summary>
     public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>Every line the agent printed so far.</summary>
+    public IReadOnlyList<string> Lines => _output.ToList();
+
     /// <summary>Whether any line the agent printed so far contains <paramref name="text"/>.</summary>
     public bool Printed(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
 
