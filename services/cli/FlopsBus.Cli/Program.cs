@@ -14,6 +14,7 @@ app.Configure(c =>
     c.AddCommand<DemoCommand>("demo").WithDescription("Deploy a sample FL project on three simulated nodes, all in this process.");
     c.AddCommand<SubmitCommand>("submit").WithDescription("Publish a ProjectSubmitted and print the project id; --wait until READY or FAILED.");
     c.AddCommand<StatusCommand>("status").WithDescription("Show a project's deployment as the status table, or list every deployment.");
+    c.AddCommand<TimelineCommand>("timeline").WithDescription("Where a deployment spent its time: its actors' phases as a Gantt chart, the critical path marked; --json, --svg FILE.");
     c.AddCommand<WatchCommand>("watch").WithDescription("Follow a deployment live, one row per actor, until READY or FAILED.");
     c.AddCommand<CancelCommand>("cancel").WithDescription("Tear a project down.");
     c.AddCommand<NodesCommand>("nodes").WithDescription("List the worker nodes the planner knows.");
