@@ -4,7 +4,7 @@ CONFIGURATION ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 COMPOSE ?= docker compose
 
-.PHONY: run build test infra infra-down clean bench-planner bench-saga bench-agent up down
+.PHONY: run build test test-quorum infra infra-down clean bench-planner bench-saga bench-agent up down
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -17,6 +17,10 @@ build:
 ## Installs and starts what the tests need (RabbitMQ, PostgreSQL, Docker engine, registry, sample images), then runs them all.
 test: infra build
 	@bash tests/run-tests.sh $(CONFIGURATION)
+
+# The whole suite with the durable service queues as quorum queues (Bus:QueueType=quorum), as on a RabbitMQ cluster.
+test-quorum: infra build
+	@FLOPS_TEST_QUEUE_TYPE=quorum bash tests/run-tests.sh $(CONFIGURATION)
 
 infra:
 	@bash tests/infra/up.sh

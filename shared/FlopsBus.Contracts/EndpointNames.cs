@@ -34,7 +34,14 @@ public static class EndpointNames
         return lastDot <= NodeExchangePrefix.Length ? null : exchange[NodeExchangePrefix.Length..lastDot];
     }
 
-    public static Uri AgentAddress(string nodeId) => new($"queue:{Agent(nodeId)}");
-    public static Uri PlannerControlAddress => new($"queue:{PlannerControl}");
-    public static Uri DeploymentAddress => new($"queue:{Deployment}");
+    /// <summary>The queues that outlive their processes: the planner's, the saga host's, the agents' (Bus:QueueType applies to them).</summary>
+    public static bool IsDurableServiceQueue(string name) =>
+        name is Planner or PlannerControl or Deployment or DeploymentNodeLosses || name.StartsWith("flops-agent-", StringComparison.Ordinal);
+
+    // Commands go to the exchange of the queue's name, which the receiving endpoint binds its queue to: a sender
+    // declares no queue, so it needs no rights on the queue itself, and the queue keeps the type its owner gave it
+    // (Bus:QueueType), which a sender's declaration of it with other arguments would contradict.
+    public static Uri AgentAddress(string nodeId) => new($"exchange:{Agent(nodeId)}");
+    public static Uri PlannerControlAddress => new($"exchange:{PlannerControl}");
+    public static Uri DeploymentAddress => new($"exchange:{Deployment}");
 }

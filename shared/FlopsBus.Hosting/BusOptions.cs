@@ -20,6 +20,20 @@ public sealed class BusOptions
     public static BusOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<BusOptions>() ?? new BusOptions();
 
+    /// <summary>
+    /// "classic" (default) or "quorum": the type of the durable service queues (the planner's, the saga host's, the
+    /// agents'). Quorum queues are replicated across a RabbitMQ cluster's nodes; a queue's type is fixed when it is
+    /// first declared, so switching means deleting those queues while the system is stopped.
+    /// </summary>
+    public string QueueType { get; set; } = "classic";
+
+    public bool QuorumQueues => QueueType.ToLowerInvariant() switch
+    {
+        "classic" => false,
+        "quorum" => true,
+        _ => throw new InvalidOperationException($"Bus:QueueType must be 'classic' or 'quorum', was '{QueueType}'."),
+    };
+
     public bool InMemory => string.Equals(Transport, "InMemory", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>

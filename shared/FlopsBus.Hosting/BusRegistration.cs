@@ -1,3 +1,4 @@
+using FlopsBus.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,13 @@ public static class BusRegistration
             }
             else
             {
+                // Durable service queues only: temporary ones (a planner's view, request replies) cannot be quorum queues.
+                if (options.QuorumQueues)
+                    x.AddConfigureEndpointsCallback((_, name, endpoint) =>
+                    {
+                        if (EndpointNames.IsDurableServiceQueue(name) && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                            rabbit.SetQuorumQueue();
+                    });
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     var (username, password) = options.Credentials();

@@ -11,7 +11,6 @@ public sealed record ServiceAccount(string Service, string Username, string Pass
 /// MassTransit declares every exchange and queue it sends or publishes to (non-passively), and RabbitMQ's configure
 /// permission covers declaring and deleting alike: a service may therefore delete what it sends to. That is why
 /// these accounts are for our own services, and nodes, which we do not trust, publish only into exchanges of their own.
-/// For the same reason a service may read the queues it sends to (see <see cref="Permissions"/>).
 /// </summary>
 public static class ServiceAccounts
 {
@@ -43,11 +42,9 @@ public static class ServiceAccounts
             Cli => (Watch, $"{EndpointNames.Deployment}|{EndpointNames.PlannerControl}"),
             _ => throw new ArgumentException($"service '{service}' is not one of {string.Join(", ", Services)}."),
         };
-        // Sending to a queue, MassTransit declares the queue and an exchange of its name and binds them, which takes
-        // read on that name too: RabbitMQ's permissions do not tell a queue from an exchange, so a service may also
-        // read the queues it sends to.
-        var all = $"^({own}|{sendsTo}|{Shared}|{Replies})$";
-        return (all, all, all);
+        // Commands go to the exchange of the receiving queue's name (EndpointNames), which takes configure and write.
+        var configureAndWrite = $"^({own}|{sendsTo}|{Shared}|{Replies})$";
+        return (configureAndWrite, configureAndWrite, $"^({own}|{Shared}|{Replies})$");
     }
 
     public static async Task<ServiceAccount> Add(BrokerManagement broker, string virtualHost, string service, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed class IsolatedBrokerAndDatabase : IAsyncDisposable
         ["Bus:VirtualHost"] = VirtualHost,
         ["Bus:Username"] = TestEnvironment.RabbitUser,
         ["Bus:Password"] = TestEnvironment.RabbitPassword,
+        ["Bus:QueueType"] = TestEnvironment.QueueType,
     };
 
     /// <summary>The configuration an agent of node <paramref name="nodeId"/> starts with: the node's own account on this virtual host.</summary>

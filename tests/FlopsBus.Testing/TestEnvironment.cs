@@ -7,6 +7,8 @@ public static class TestEnvironment
     public static int RabbitPort => int.Parse(Get("FLOPS_TEST_RABBITMQ_PORT", "5672"));
     public static int RabbitManagementPort => int.Parse(Get("FLOPS_TEST_RABBITMQ_MANAGEMENT_PORT", "15672"));
     public static string RabbitUser => Get("FLOPS_TEST_RABBITMQ_USER", "guest");
+    /// <summary>Bus:QueueType for every system a test starts: classic, or quorum to run the suite on quorum queues.</summary>
+    public static string QueueType => Get("FLOPS_TEST_QUEUE_TYPE", "classic");
     public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");
     public static string DockerEndpoint => Get("FLOPS_TEST_DOCKER_ENDPOINT", "unix:///var/run/docker.sock");
     public static string Postgres => Get("FLOPS_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Username=flops;Database=flopsbus");

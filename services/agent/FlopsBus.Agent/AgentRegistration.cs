@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using FlopsBus.Contracts;
+using FlopsBus.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,6 +51,8 @@ public static class AgentRegistration
         {
             cfg.ReceiveEndpoint(EndpointNames.Agent(agent.NodeId), e =>
             {
+                if (e is IRabbitMqReceiveEndpointConfigurator rabbit && services.GetRequiredService<BusOptions>().QuorumQueues)
+                    rabbit.SetQuorumQueue();
                 e.ConfigureConsumeTopology = false;
                 e.PublishFaults = false;
                 e.Consumer(() => new DeployActorConsumer(agent));
