@@ -28,7 +28,7 @@ public sealed class EmbeddedRun : IAsyncDisposable
     /// <summary>Publishes the project and waits for its outcome: READY, or FAILED / REJECTED with the reason.</summary>
     public async Task<(string Status, string Reason)> Deploy(ProjectSubmitted project)
     {
-        await using var outcome = await ProjectOutcome.Listen(Bus, project.ProjectId);
+        await using var outcome = await ProjectOutcome.Listen(Bus, project.ProjectId, CancellationToken.None);
         await Bus.Publish(project, Timeout);
         return await outcome.Task.WaitAsync(Timeout);
     }

@@ -18,7 +18,8 @@ public sealed class CancelCommand : AsyncCommand<CancelCommand.Settings>
     {
         await using var bus = await CliBus.Start(cancellationToken);
         var deployment = await bus.Bus.GetSendEndpoint(EndpointNames.DeploymentAddress);
-        await deployment.Send(new CancelProject { ProjectId = settings.ProjectId, Reason = settings.Reason }, cancellationToken);
+        await bus.WithinPatience(token => deployment.Send(new CancelProject { ProjectId = settings.ProjectId, Reason = settings.Reason }, token),
+            $"send the cancellation of project {settings.ProjectId}", cancellationToken);
         Console.Error.WriteLine($"cancel of project {settings.ProjectId} sent; `flops watch {settings.ProjectId}` follows the teardown");
         return 0;
     }

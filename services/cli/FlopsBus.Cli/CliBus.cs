@@ -26,7 +26,11 @@ public sealed class CliBus : IAsyncDisposable
         builder.Logging.AddFilter("MassTransit", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddFlopsBus(builder.Configuration, _ => { });
-        builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = BrokerPatience);
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.StartTimeout = BrokerPatience;
+            o.StopTimeout = TimeSpan.FromSeconds(5);
+        });
         var host = builder.Build();
         try
         {
@@ -43,6 +47,30 @@ public sealed class CliBus : IAsyncDisposable
         }
         return new CliBus(host);
     }
+
+    /// <summary>
+    /// Does <paramref name="work"/> with the broker (hand it a message, set up a subscription), or says within
+    /// <see cref="BrokerPatience"/> that the broker did not let it: MassTransit tries again and again when the broker
+    /// refuses a declaration (an account without the right), which would otherwise leave the command waiting for ever.
+    /// </summary>
+    public async Task<T> WithinPatience<T>(Func<CancellationToken, Task<T>> work, string what, CancellationToken cancellationToken)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(BrokerPatience);
+        try
+        {
+            return await work(patience.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var bus = _host.Services.GetRequiredService<BusOptions>();
+            throw new ServiceUnreachableException(
+                $"the broker did not let the CLI {what} within {BrokerPatience.TotalSeconds:F0} s: is {bus.Username ?? "guest"} allowed to, in virtual host {bus.VirtualHost}?");
+        }
+    }
+
+    public Task WithinPatience(Func<CancellationToken, Task> work, string what, CancellationToken cancellationToken) =>
+        WithinPatience(async token => { await work(token); return true; }, what, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -48,7 +48,7 @@ public sealed class DemoCommand : AsyncCommand<DemoCommand.Settings>
 
     private static async Task<int> Deploy(IBus bus, ProjectSubmitted project, CancellationToken cancellationToken)
     {
-        await using var outcome = await ProjectOutcome.Listen(bus, project.ProjectId);
+        await using var outcome = await ProjectOutcome.Listen(bus, project.ProjectId, cancellationToken);
         var clock = Stopwatch.StartNew();
         await bus.Publish(project, cancellationToken);
 

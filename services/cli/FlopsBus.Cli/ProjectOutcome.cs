@@ -22,10 +22,18 @@ public sealed class ProjectOutcome : IAsyncDisposable
     public Task<(string Status, string Reason)> Task => _outcome.Task;
 
     /// <summary>Starts listening; returns once the subscription is in place, so no outcome can slip by.</summary>
-    public static async Task<ProjectOutcome> Listen(IBus bus, Guid projectId)
+    public static async Task<ProjectOutcome> Listen(IBus bus, Guid projectId, CancellationToken cancellationToken)
     {
         var outcome = new ProjectOutcome(bus, projectId);
-        await outcome._endpoint.Ready;
+        try
+        {
+            await outcome._endpoint.Ready.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await outcome.DisposeAsync();
+            throw;
+        }
         return outcome;
     }
 
@@ -35,5 +43,11 @@ public sealed class ProjectOutcome : IAsyncDisposable
         return System.Threading.Tasks.Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync() => await _endpoint.StopAsync();
+    /// <summary>Stops listening; an endpoint the broker never let start is given up after a few seconds.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try { await _endpoint.StopAsync(patience.Token); }
+        catch (OperationCanceledException) { }
+    }
 }

@@ -40,8 +40,9 @@ public sealed class SubmitCommand : AsyncCommand<SubmitCommand.Settings>
         };
         await using var bus = await CliBus.Start(cancellationToken);
         // Listen before publishing, so a rejection that comes back at once is not missed.
-        await using var outcome = await ProjectOutcome.Listen(bus.Bus, message.ProjectId);
-        await bus.Bus.Publish(message, cancellationToken);
+        await using var outcome = await bus.WithinPatience(token => ProjectOutcome.Listen(bus.Bus, message.ProjectId, token),
+            "listen for the project's outcome", cancellationToken);
+        await bus.WithinPatience(token => bus.Bus.Publish(message, token), $"publish project {message.ProjectId}'s submission", cancellationToken);
         if (!settings.Json) Console.WriteLine(message.ProjectId);
         if (!settings.Wait) return 0;
 
