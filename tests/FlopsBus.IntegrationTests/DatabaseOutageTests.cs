@@ -41,10 +41,10 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         var status = await _cluster.WaitForStatus(project.ProjectId, ProjectStatuses.Ready);
         Assert.Empty(await _cluster.System.Management.PeekMessages(_cluster.System.VirtualHost, EndpointNames.Deployment + "_error"));
         Assert.Equal(3, status.Actors.Count);
-        foreach (var name in new[] { "started", "image-pulled" })
-            Assert.All(status.Actors, a => Assert.Single(status.Timeline, e => e.Event == name && e.ActorId == a.ActorId));
-        foreach (var name in new[] { "data-fetched", "connected" })
-            Assert.All(status.Actors.Where(a => a.Role == ActorRoles.Learner), a => Assert.Single(status.Timeline, e => e.Event == name && e.ActorId == a.ActorId));
+        // Every fact once: no message that met the outage was folded in twice.
+        Assert.All(status.Timeline.GroupBy(e => (e.Event, e.ActorId)), g => Assert.Single(g));
+        Assert.All(status.Actors.Where(a => a.Role == ActorRoles.Learner), a => Assert.Equal(ActorStatuses.Connected, a.Status));
+        Assert.All(status.Actors, a => Assert.Single(status.Timeline, e => e.Event == "started" && e.ActorId == a.ActorId));
         Assert.Single(status.Timeline, e => e.Event == "placed");
         Assert.Single(status.Timeline, e => e.Event == "ready");
     }
