@@ -20,6 +20,9 @@ public static class EndpointNames
     /// </summary>
     public static string NodeExchange(string nodeId, Type messageType) => $"{NodeExchangePrefix}{nodeId}.{messageType.Name}";
 
+    /// <summary>MassTransit's default exchange for a message type ("namespace:name"), the one its consumers' queues are bound to.</summary>
+    public static string SharedExchange(Type messageType) => $"{messageType.Namespace}:{messageType.Name}";
+
     /// <summary>The agent's own response queue (request replies), named so that its account may declare it and no other.</summary>
     public static string NodeResponses(string nodeId) => $"{NodeExchangePrefix}{nodeId}.{NodeResponsesSuffix}";
 

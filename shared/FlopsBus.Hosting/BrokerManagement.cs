@@ -62,6 +62,22 @@ public sealed class BrokerManagement : IDisposable
     public Task DeleteUser(string name, CancellationToken cancellationToken) =>
         Send(HttpMethod.Delete, $"users/{Escape(name)}", null, $"deleting user '{name}'", cancellationToken, notFoundIsFine: true);
 
+    /// <summary>An account with its permissions on one virtual host (which must exist): what the broker will let it do there.</summary>
+    public async Task AddAccount(string vhost, string user, string password, (string Configure, string Write, string Read) permissions,
+        CancellationToken cancellationToken)
+    {
+        await RequireVirtualHost(vhost, cancellationToken);
+        await PutUser(user, password, cancellationToken);
+        await SetPermissions(vhost, user, permissions.Configure, permissions.Write, permissions.Read, cancellationToken);
+    }
+
+    /// <summary>Deletes the account first, so it cannot come back, then closes what it has open now.</summary>
+    public async Task RemoveAccount(string user, string reason, CancellationToken cancellationToken)
+    {
+        await DeleteUser(user, cancellationToken);
+        await CloseConnectionsOf(user, reason, cancellationToken);
+    }
+
     /// <summary>Closes every connection the user has open now.</summary>
     public async Task CloseConnectionsOf(string user, string reason, CancellationToken cancellationToken)
     {

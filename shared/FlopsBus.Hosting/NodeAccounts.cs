@@ -41,29 +41,22 @@ public sealed partial class NodeAccounts(BrokerManagement broker, string virtual
         await broker.RequireVirtualHost(virtualHost, cancellationToken);
         foreach (var type in NodeMessages.Published)
         {
-            var shared = SharedExchange(type);
+            var shared = EndpointNames.SharedExchange(type);
             var own = EndpointNames.NodeExchange(nodeId, type);
             await broker.PutExchange(virtualHost, shared, cancellationToken);
             await broker.PutExchange(virtualHost, own, cancellationToken);
             await broker.BindExchange(virtualHost, own, shared, cancellationToken);
         }
         var account = new NodeAccount(nodeId, UserName(nodeId, virtualHost), BrokerManagement.NewPassword(), virtualHost);
-        await broker.PutUser(account.Username, account.Password, cancellationToken);
-        var (configure, write, read) = Permissions(nodeId);
-        await broker.SetPermissions(virtualHost, account.Username, configure, write, read, cancellationToken);
+        await broker.AddAccount(virtualHost, account.Username, account.Password, Permissions(nodeId), cancellationToken);
         return account;
     }
 
     /// <summary>Deletes the node's account, closes what it has open, and removes its exchanges so nothing of it is routed any more.</summary>
     public async Task Remove(string nodeId, CancellationToken cancellationToken)
     {
-        var user = UserName(nodeId, virtualHost);
-        await broker.DeleteUser(user, cancellationToken);
-        await broker.CloseConnectionsOf(user, $"node {nodeId} was removed", cancellationToken);
+        await broker.RemoveAccount(UserName(nodeId, virtualHost), $"node {nodeId} was removed", cancellationToken);
         foreach (var type in NodeMessages.Published)
             await broker.DeleteExchange(virtualHost, EndpointNames.NodeExchange(nodeId, type), cancellationToken);
     }
-
-    /// <summary>MassTransit's default exchange name for a message type, the one its consumers' queues are bound to.</summary>
-    private static string SharedExchange(Type type) => $"{type.Namespace}:{type.Name}";
 }

@@ -49,19 +49,16 @@ public static class ServiceAccounts
 
     public static async Task<ServiceAccount> Add(BrokerManagement broker, string virtualHost, string service, CancellationToken cancellationToken)
     {
-        var (configure, write, read) = Permissions(service);
-        await broker.RequireVirtualHost(virtualHost, cancellationToken);
+        var permissions = Permissions(service);
         var account = new ServiceAccount(service, UserName(service, virtualHost), BrokerManagement.NewPassword(), virtualHost);
-        await broker.PutUser(account.Username, account.Password, cancellationToken);
-        await broker.SetPermissions(virtualHost, account.Username, configure, write, read, cancellationToken);
+        await broker.AddAccount(virtualHost, account.Username, account.Password, permissions, cancellationToken);
         return account;
     }
 
     public static async Task Remove(BrokerManagement broker, string virtualHost, string service, CancellationToken cancellationToken)
     {
-        Permissions(service);
-        var user = UserName(service, virtualHost);
-        await broker.DeleteUser(user, cancellationToken);
-        await broker.CloseConnectionsOf(user, $"the {service} account was removed", cancellationToken);
+        if (!Services.Contains(service))
+            throw new ArgumentException($"service '{service}' is not one of {string.Join(", ", Services)}.");
+        await broker.RemoveAccount(UserName(service, virtualHost), $"the {service} account was removed", cancellationToken);
     }
 }

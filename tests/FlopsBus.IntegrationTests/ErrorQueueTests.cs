@@ -17,7 +17,7 @@ public sealed class ErrorQueueTests : IAsyncLifetime
     public async Task A_body_that_can_never_be_handled_is_listed_by_flops_errors_with_its_reason_and_replay_puts_it_back()
     {
         const string poison = """{"projectId":"not-a-guid","customerId":"c","learners":1,"dataTags":["mnist"],"aggregatorImage":"a","learnerImage":"l"}""";
-        Assert.True(await _system.Management.Publish(_system.VirtualHost, "FlopsBus.Contracts:ProjectSubmitted", poison));
+        Assert.True(await _system.Management.Publish(_system.VirtualHost, EndpointNames.SharedExchange(typeof(ProjectSubmitted)), poison));
         await _system.Events.WaitFor<ProjectRejected>(r => r.Reason.Contains("projectId"), Patience);
 
         var listed = await CliProcess.Run(_system.BusSettings, "errors", "--json");

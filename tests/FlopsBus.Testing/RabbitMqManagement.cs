@@ -17,8 +17,7 @@ public sealed class RabbitMqManagement : IDisposable
     public async Task CreateVirtualHost(string vhost)
     {
         (await _http.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
-        (await _http.PutAsJsonAsync($"permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(TestEnvironment.RabbitUser)}",
-            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        await Broker.SetPermissions(vhost, TestEnvironment.RabbitUser, ".*", ".*", ".*", CancellationToken.None);
     }
 
     /// <summary>Deletes the virtual host and every node account made for it (node accounts name their virtual host).</summary>

@@ -48,14 +48,14 @@ public sealed class TakenOverNodeTests(TwoNodeAccounts nodes) : IClassFixture<Tw
     public async Task Deleting_redeclaring_or_rebinding_a_shared_exchange_is_refused_by_the_broker()
     {
         await using var connection = await nodes.Connect(nodes.AccountA);
-        var shared = $"{typeof(ActorStarted).Namespace}:{nameof(ActorStarted)}";
+        var shared = EndpointNames.SharedExchange(typeof(ActorStarted));
         var ownQueue = EndpointNames.Agent(nodes.NodeA);
         await using (var allowed = await connection.CreateChannelAsync())
             await allowed.QueueDeclareAsync(ownQueue, durable: true, exclusive: false, autoDelete: false);
 
         await RefusedOnNewChannel(connection, c => c.ExchangeDeleteAsync(shared));
         await RefusedOnNewChannel(connection, c => c.ExchangeDeclareAsync(shared, ExchangeType.Topic, durable: true));
-        await RefusedOnNewChannel(connection, c => c.QueueBindAsync(ownQueue, $"{typeof(DeployActor).Namespace}:{nameof(DeployActor)}", ""));
+        await RefusedOnNewChannel(connection, c => c.QueueBindAsync(ownQueue, EndpointNames.SharedExchange(typeof(DeployActor)), ""));
         await RefusedOnNewChannel(connection, c => c.ExchangeUnbindAsync(shared, EndpointNames.NodeExchange(nodes.NodeB, typeof(ActorStarted)), ""));
         await RefusedOnNewChannel(connection, c => c.ExchangeBindAsync(shared, EndpointNames.NodeExchange(nodes.NodeA, typeof(NodeHeartbeat)), ""));
 
