@@ -24,6 +24,8 @@ public record ImagePulled
     public string? Digest { get; init; }
     public TimeSpan Duration { get; init; }
     public bool AlreadyCached { get; init; }
+    /// <summary>The compressed bytes of the layers the node had to fetch (from the registry or its cluster's cache).</summary>
+    public long BytesPulled { get; init; }
 }
 
 public record ActorStarted

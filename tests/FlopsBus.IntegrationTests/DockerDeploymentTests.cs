@@ -36,7 +36,7 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         // The sample aggregator and learners reached READY confined: no root, a read-only root filesystem, a process limit.
         foreach (var container in running)
         {
-            var inspected = await _cluster.Docker.Containers.InspectContainerAsync(container.ID);
+            var inspected = await _cluster.EngineOf(container.Labels[Labels.Node]).Containers.InspectContainerAsync(container.ID);
             Assert.Equal(("65534:65534", true, 256L, true, "ALL"),
                 (inspected.Config.User, inspected.HostConfig.ReadonlyRootfs, inspected.HostConfig.PidsLimit,
                  inspected.HostConfig.SecurityOpt.Contains("no-new-privileges"), inspected.HostConfig.CapDrop.Single()));
@@ -72,9 +72,9 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         foreach (var project in new[] { first, second })
         {
             var aggregator = Assert.Single(await _cluster.Containers(project.ProjectId), c => c.Labels[Labels.Role] == ActorRoles.Aggregator);
-            var inspected = await _cluster.Docker.Containers.InspectContainerAsync(aggregator.ID);
+            var inspected = await _cluster.EngineOf(aggregator.Labels[Labels.Node]).Containers.InspectContainerAsync(aggregator.ID);
             Assert.Contains($"FLOPS_TRACKING_URL={observatory.TrackingUrl}", inspected.Config.Env);
-            var lines = (await Logs(aggregator.ID)).Split('\n');
+            var lines = (await Logs(aggregator)).Split('\n');
             var reached = Array.FindIndex(lines, l => l.Contains($"tracking server {observatory.TrackingUrl} reachable"));
             var listening = Array.FindIndex(lines, l => l.Contains("listening on"));
             Assert.True(reached >= 0 && reached < listening, "aggregator output:\n" + string.Join('\n', lines));
@@ -108,9 +108,9 @@ public sealed class DockerDeploymentTests : IAsyncLifetime
         Assert.Single(await _cluster.Containers(), c => c.Labels[Labels.Role] == ActorRoles.TrackingServer);
     }
 
-    private async Task<string> Logs(string containerId)
+    private async Task<string> Logs(ContainerListResponse container)
     {
-        using var stream = await _cluster.Docker.Containers.GetContainerLogsAsync(containerId, tty: false,
+        using var stream = await _cluster.EngineOf(container.Labels[Labels.Node]).Containers.GetContainerLogsAsync(container.ID, tty: false,
             new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, CancellationToken.None);
         var (stdout, stderr) = await stream.ReadOutputToEndAsync(CancellationToken.None);
         return stdout + stderr;

@@ -21,9 +21,9 @@ public sealed class EngineOutageTests : IAsyncLifetime
         await _cluster.System.Bus.Publish(project);
         await _cluster.WaitFor<ProjectPlaced>(p => p.ProjectId == project.ProjectId);
 
-        _cluster.EngineLinks!.Cut();
+        foreach (var link in _cluster.EngineLinks) link.Cut();
         await Task.Delay(Outage);   // the outage itself, not a wait for a condition
-        _cluster.EngineLinks.Restore();
+        foreach (var link in _cluster.EngineLinks) link.Restore();
 
         await _cluster.WaitForReady(project.ProjectId);
         var status = await _cluster.WaitForStatus(project.ProjectId, ProjectStatuses.Ready);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 using FlopsBus.Testing;
 
 namespace FlopsBus.IntegrationTests;
@@ -18,7 +17,7 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <param name="assembly">FlopsBus.Planner.Host or FlopsBus.Deployment.Host.</param>
     public static ServiceHost Start(string service, string assembly, IReadOnlyDictionary<string, string?> busSettings, string connectionString)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPorts.Free()}";
         var info = ServiceProcess.StartInfo($"services/{service}/{assembly}", assembly, busSettings);
         info.Environment["FLOPS_Health__Url"] = url;
         info.Environment["FLOPS_ConnectionStrings__Deployment"] = connectionString;
@@ -75,12 +74,5 @@ public sealed class ServiceHost : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

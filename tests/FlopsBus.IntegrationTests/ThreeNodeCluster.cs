@@ -8,15 +8,21 @@ using MassTransit;
 namespace FlopsBus.IntegrationTests;
 
 /// <summary>
-/// The planner and saga of <see cref="PlannerAndSagaOnRabbitMq"/> plus three agent processes on the real Docker
-/// engine (node 1 plain, nodes 2 and 3 with the flops-learner add-on), each with an "mnist" data folder.
+/// The planner and saga of <see cref="PlannerAndSagaOnRabbitMq"/> plus three agent processes, each on a real Docker
+/// engine of its own (<see cref="TestEnvironment.NodeEngine"/>: its own image cache and containers), node 1 plain,
+/// nodes 2 and 3 with the flops-learner add-on, each with an "mnist" data folder.
 /// Everything a test started is removed afterwards, containers included. With <paramref name="agentsThroughRelay"/>
 /// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut; with
 /// <paramref name="connectionString"/>, the saga's database is there (a PostgreSQL server the test may stop); with
-/// <paramref name="engineThroughRelay"/> the agents reach the Docker engine through <see cref="EngineLinks"/>.
+/// <paramref name="engineThroughRelay"/> each agent reaches its engine through a relay of <see cref="EngineLinks"/>; with
+/// <paramref name="agentSettings"/>, every agent has those settings too (a registry cache, say).
 /// </summary>
-public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? connectionString = null, bool engineThroughRelay = false) : IAsyncLifetime
+public sealed class ThreeNodeCluster(
+    bool agentsThroughRelay = false, string? connectionString = null, bool engineThroughRelay = false,
+    IReadOnlyDictionary<string, string>? agentSettings = null) : IAsyncLifetime
 {
+    private const int Nodes = 3;
+
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
     private readonly List<AgentProcess> _agents = [];
@@ -25,9 +31,13 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
 
     public PlannerAndSagaOnRabbitMq System { get; } = new(connectionString: connectionString);
     public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
-    public TcpRelay? EngineLinks { get; } = engineThroughRelay
-        ? new TcpRelay(new System.Net.Sockets.UnixDomainSocketEndPoint(new Uri(TestEnvironment.DockerEndpoint).LocalPath))
-        : null;
+    /// <summary>The node engines, node 1's first.</summary>
+    public IReadOnlyList<DockerClient> Engines { get; } = Enumerable.Range(1, Nodes)
+        .Select(n => new DockerClientConfiguration(new Uri(TestEnvironment.NodeEngine(n))).CreateClient()).ToList();
+    /// <summary>Per node, the relay its agent reaches its engine through.</summary>
+    public IReadOnlyList<TcpRelay> EngineLinks { get; } = engineThroughRelay
+        ? Enumerable.Range(1, Nodes).Select(n => new TcpRelay(new System.Net.Sockets.UnixDomainSocketEndPoint(new Uri(TestEnvironment.NodeEngine(n)).LocalPath))).ToList()
+        : [];
 
     private readonly List<Dictionary<string, string?>> _busSettings = [];
 
@@ -39,8 +49,10 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
         return settings;
     }
 
-    public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(TestEnvironment.DockerEndpoint)).CreateClient();
     public IReadOnlyList<AgentProcess> Agents => _agents;
+
+    /// <summary>The engine of the node <paramref name="nodeId"/>.</summary>
+    public DockerClient EngineOf(string nodeId) => Engines[IndexOf(nodeId)];
 
     public async Task InitializeAsync()
     {
@@ -49,6 +61,7 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
         // 29000-29099; five ports a node leave room for the customer's tracking server beside the aggregators.
         var basePort = 27000 + Random.Shared.Next(0, 100) * 20;
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
+        // Nodes = addOns.Length: one engine per node.
         for (var i = 0; i < addOns.Length; i++)
         {
             var nodeId = $"it-node-{i + 1}-{System.VirtualHost[^6..]}";
@@ -57,13 +70,14 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
             var settings = new Dictionary<string, string>
             {
                 ["Runtime"] = "docker",
-                ["DockerEndpoint"] = EngineLinks is null ? TestEnvironment.DockerEndpoint : $"tcp://127.0.0.1:{EngineLinks.Port}",
+                ["DockerEndpoint"] = EngineLinks.Count == 0 ? TestEnvironment.NodeEngine(i + 1) : $"tcp://127.0.0.1:{EngineLinks[i].Port}",
                 ["DataDir"] = dataDir.Parent!.FullName,
                 ["PortRangeStart"] = (basePort + i * 5).ToString(),
                 ["PortRangeEnd"] = (basePort + i * 5 + 4).ToString(),
                 ["HeartbeatInterval"] = "00:00:01",
             };
             for (var a = 0; a < addOns[i].Length; a++) settings[$"AddOns:{a}"] = addOns[i][a];
+            foreach (var (key, value) in agentSettings ?? new Dictionary<string, string>()) settings[key] = value;
             _settings.Add(settings);
             _busSettings.Add(await AgentBusSettings(nodeId));
             _agents.Add(new AgentProcess(nodeId, _busSettings[i], settings));
@@ -133,19 +147,25 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
         AggregatorImage = TestEnvironment.AggregatorImage, LearnerImage = TestEnvironment.LearnerImage,
     };
 
-    /// <summary>The containers of this cluster's nodes, optionally of one project only.</summary>
+    /// <summary>The containers of this cluster's nodes, on their engines, optionally of one project only.</summary>
     public async Task<IList<ContainerListResponse>> Containers(Guid? projectId = null, bool all = false)
     {
-        // The engine ANDs label filters, so this cluster's nodes are picked here rather than in the filter.
-        var found = await Docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = all,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
+        var found = new List<ContainerListResponse>();
+        for (var i = 0; i < _agents.Count; i++)
+            found.AddRange(await Engines[i].Containers.ListContainersAsync(new ContainersListParameters
             {
-                ["label"] = new Dictionary<string, bool> { [projectId is { } id ? $"{Labels.Project}={id}" : Labels.Node] = true }
-            }
-        });
-        return found.Where(c => _agents.Any(a => a.NodeId == c.Labels[Labels.Node])).ToList();
+                All = all,
+                // The engine ANDs label filters.
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool>
+                    {
+                        [$"{Labels.Node}={_agents[i].NodeId}"] = true,
+                        [projectId is { } id ? $"{Labels.Project}={id}" : Labels.Node] = true,
+                    }
+                }
+            }));
+        return found;
     }
 
     /// <summary>What the agents and the planner and saga host printed, for the message of a failing assertion.</summary>
@@ -154,11 +174,11 @@ public sealed class ThreeNodeCluster(bool agentsThroughRelay = false, string? co
     public async Task DisposeAsync()
     {
         foreach (var agent in _agents) await agent.DisposeAsync();
-        foreach (var agent in _agents) await Docker.RemoveAllOfNode(agent.NodeId);
+        for (var i = 0; i < _agents.Count; i++) await Engines[i].RemoveAllOfNode(_agents[i].NodeId);
         await System.DisposeAsync();
         if (AgentLinks is not null) await AgentLinks.DisposeAsync();
-        if (EngineLinks is not null) await EngineLinks.DisposeAsync();
-        Docker.Dispose();
+        foreach (var link in EngineLinks) await link.DisposeAsync();
+        foreach (var engine in Engines) engine.Dispose();
         _data.Delete(recursive: true);
     }
 }

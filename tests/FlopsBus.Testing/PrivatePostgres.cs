@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace FlopsBus.Testing;
 
@@ -27,7 +25,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
             ?? throw new InvalidOperationException("No PostgreSQL under /usr/lib/postgresql: make infra installs it.");
         var folder = Directory.CreateTempSubdirectory("flops-pg-");
         if (Environment.UserName == "root") await Run("chown", "postgres:", folder.FullName);
-        var postgres = new PrivatePostgres(folder, bin, FreePort());
+        var postgres = new PrivatePostgres(folder, bin, LoopbackPorts.Free());
         await postgres.AsServerUser("initdb", "-D", postgres.Data, "-A", "trust", "-U", "flops");
         await postgres.Start();
         return postgres;
@@ -54,13 +52,6 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await error}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.RateLimiting;
 
 namespace FlopsBus.Testing;
 
@@ -8,7 +9,9 @@ namespace FlopsBus.Testing;
 /// A TCP relay on loopback to one target (a TCP port, or a unix socket such as the Docker engine's), which a test can
 /// cut and restore. While cut, every connection through it is reset and new ones are reset on arrival: to its
 /// clients, the target is down, as a stopped broker or engine or a severed link looks, while the target itself
-/// (shared by other tests) runs on.
+/// (shared by other tests) runs on. It counts the bytes it carries, both ways; given a bandwidth it is an edge
+/// site's uplink as well: every connection through it draws from one token bucket, so ten nodes pulling at once
+/// share the link as they would share a site's line to the central registry.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -17,15 +20,34 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpClient, Socket> _links = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
+    private readonly TokenBucketRateLimiter? _bandwidth;
+    private readonly int _chunk;
+    private long _bytesCarried;
     private volatile bool _cut;
 
     public int Port { get; }
 
-    public TcpRelay(string targetHost, int targetPort) : this(new DnsEndPoint(targetHost, targetPort)) { }
+    /// <summary>Bytes carried so far in both directions.</summary>
+    public long BytesCarried => Interlocked.Read(ref _bytesCarried);
 
-    public TcpRelay(EndPoint target)
+    public TcpRelay(string targetHost, int targetPort, long? bitsPerSecond = null) : this(new DnsEndPoint(targetHost, targetPort), bitsPerSecond) { }
+
+    /// <param name="bitsPerSecond">The link's bandwidth, shared by all its connections; unlimited when null.</param>
+    public TcpRelay(EndPoint target, long? bitsPerSecond = null)
     {
         _target = target;
+        _chunk = 64 * 1024;
+        if (bitsPerSecond is { } bits)
+        {
+            // Refilled every 10 ms: a burst of at most one period's bytes (or one chunk, when that is more).
+            var perPeriod = (int)Math.Max(1, bits / 8 / 100);
+            _chunk = Math.Min(_chunk, Math.Max(perPeriod, 1024));
+            _bandwidth = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(perPeriod, _chunk), TokensPerPeriod = perPeriod, ReplenishmentPeriod = TimeSpan.FromMilliseconds(10),
+                QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst, AutoReplenishment = true,
+            });
+        }
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = Accept();
@@ -65,7 +87,7 @@ public sealed class TcpRelay : IAsyncDisposable
             if (_cut) return;
             await using var fromClient = client.GetStream();
             await using var fromTarget = new NetworkStream(target, ownsSocket: false);
-            await Task.WhenAny(fromClient.CopyToAsync(fromTarget, _stopping.Token), fromTarget.CopyToAsync(fromClient, _stopping.Token));
+            await Task.WhenAny(Carry(fromClient, fromTarget), Carry(fromTarget, fromClient));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
         finally
@@ -73,6 +95,22 @@ public sealed class TcpRelay : IAsyncDisposable
             _links.TryRemove(client, out _);
             Reset(client);
             Reset(target);
+        }
+    }
+
+    /// <summary>Copies one direction of a link, counting what it carries and, on a shaped link, waiting for the bandwidth.</summary>
+    private async Task Carry(Stream from, Stream to)
+    {
+        var buffer = new byte[_chunk];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stopping.Token)) > 0)
+        {
+            if (_bandwidth is not null)
+            {
+                using var lease = await _bandwidth.AcquireAsync(read, _stopping.Token);
+            }
+            await to.WriteAsync(buffer.AsMemory(0, read), _stopping.Token);
+            Interlocked.Add(ref _bytesCarried, read);
         }
     }
 
@@ -96,6 +134,7 @@ public sealed class TcpRelay : IAsyncDisposable
         _listener.Stop();
         Cut();
         await _accepting;
+        _bandwidth?.Dispose();
         _stopping.Dispose();
     }
 }

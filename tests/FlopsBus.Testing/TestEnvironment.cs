@@ -11,6 +11,14 @@ public static class TestEnvironment
     public static string QueueType => Get("FLOPS_TEST_QUEUE_TYPE", "classic");
     public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");
     public static string DockerEndpoint => Get("FLOPS_TEST_DOCKER_ENDPOINT", "unix:///var/run/docker.sock");
+    /// <summary>Where up.sh keeps its state: the node engines' sockets are under engines/.</summary>
+    public static string InfraState => Get("FLOPS_INFRA_STATE", "/var/tmp/flopsbus-infra");
+
+    /// <summary>
+    /// The Docker engine of simulated node <paramref name="number"/> (from 1): each has its own image cache and
+    /// containers, as a real node's engine does. up.sh starts FLOPS_ENGINES of them (3 unless told).
+    /// </summary>
+    public static string NodeEngine(int number) => $"unix://{InfraState}/engines/{number}/docker.sock";
     public static string Postgres => Get("FLOPS_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Username=flops;Database=flopsbus");
     public static string Registry => Get("FLOPS_TEST_REGISTRY", "127.0.0.1:5000");
 

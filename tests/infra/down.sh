@@ -42,4 +42,15 @@ else
 fi
 
 stop_pid registry "$(cat "$STATE/registry.pid" 2>/dev/null || true)" "docker-registry serve"
+# Per-node engines (every one up.sh ever started, whatever FLOPS_ENGINES is now): all are told to stop
+# first, then waited for, so ten engines do not take ten times as long.
+engines=() epids=()
+for d in "$STATE"/engines/*/; do
+    d=${d%/} && pid=$(cat "$d/docker.pid" 2>/dev/null || true)
+    if [[ -n $pid ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *dockerd*"$d/docker.sock"* ]]; then
+        kill -TERM "$pid" && engines+=("${d##*/}") && epids+=("$pid")
+    fi
+done
+for pid in "${epids[@]}"; do wait_gone "$pid" 30 || { kill -KILL "$pid" 2>/dev/null || true; }; done
+if ((${#engines[@]})); then report engines "stopped $(printf '%s\n' "${engines[@]}" | sort -n | paste -sd' ')"; else report engines "not running"; fi
 stop_pid dockerd "$(cat /var/run/docker.pid 2>/dev/null || true)" dockerd

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings up the local test infrastructure: dockerd, image registry, RabbitMQ, PostgreSQL and the
-# sample actor images. Idempotent: whatever already answers is reused, so a warm run is fast.
+# Brings up the local test infrastructure: dockerd, one more engine per simulated node, image registry,
+# RabbitMQ, PostgreSQL and the sample actor images (plus a large FL image pair with FLOPS_LARGE_IMAGES=1).
+# Idempotent: whatever already answers is reused, so a warm run is fast.
 # Everything listens on 127.0.0.1 only; state and logs live in $FLOPS_INFRA_STATE (/var/tmp/flopsbus-infra).
 set -euo pipefail
 
@@ -47,10 +48,11 @@ installed docker-registry || missing+=(docker-registry)
 installed busybox-static || missing+=(busybox-static)   # the dynamic busybox can't be copied into an image
 installed rabbitmq-server || missing+=(rabbitmq-server)
 command -v curl >/dev/null || missing+=(curl)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)   # the edge registry cache (registry-cache.conf)
 { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 || [[ -x "$(pg_bin)/initdb" ]] || missing+=(postgresql)
 if ((${#missing[@]})); then
     # Keep the packages' postinst scripts from starting their services: Debian's dockerd would create
-    # the docker0 bridge (172.17.x is off limits) and rabbitmq/postgres would take our ports.
+    # the docker0 bridge (172.17.x is off limits) and rabbitmq/postgres/nginx would take our ports.
     own_policy=
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
@@ -70,6 +72,39 @@ else
     start_detached "$STATE/dockerd.log" dockerd --bridge=none --iptables=false --ip-masq=false
     wait_for 60 $! docker_up || fail dockerd "$STATE/dockerd.log" "docker version does not answer"
     report dockerd "up (started)"
+fi
+
+# ---- per-node engines: one dockerd per simulated node (FLOPS_ENGINES of them, 0 for none), each with its
+# own data root, exec root (so its own containerd), pid file and socket under $STATE/engines/<i>/, which the
+# tests reach with `docker -H unix://$STATE/engines/<i>/docker.sock`. Missing ones start together, then are
+# waited for together, so ten engines take about as long as one.
+ENGINES=${FLOPS_ENGINES:-3}
+[[ $ENGINES =~ ^[0-9]+$ ]] || fail engines /dev/null "FLOPS_ENGINES=$ENGINES is not a number"
+engine_sock() { echo "unix://$STATE/engines/$1/docker.sock"; }   # keep $STATE short: sockets max ~100 chars
+engine_up() { timeout 10 "$DOCKER" -H "$(engine_sock "$1")" version; }
+if ((ENGINES > 0)); then
+    starting=() pids=()
+    for ((i = 1; i <= ENGINES; i++)); do
+        engine_up "$i" >/dev/null 2>&1 && continue
+        d="$STATE/engines/$i"
+        mkdir -p "$d"
+        pid=$(cat "$d/docker.pid" 2>/dev/null || true)
+        if [[ -n $pid ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"dockerd"*"$d/docker.sock"* ]]; then
+            pids+=("$pid")   # still starting (or stuck): wait for it rather than start a second one
+        else
+            rm -f "$d/docker.pid"   # a stale pid file makes dockerd refuse to start
+            start_detached "$d/dockerd.log" dockerd --bridge=none --iptables=false --ip-masq=false \
+                --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" -H "$(engine_sock "$i")"
+            pids+=("$!")
+        fi
+        starting+=("$i")
+    done
+    for k in "${!starting[@]}"; do
+        i=${starting[k]}
+        wait_for 60 "${pids[k]}" engine_up "$i" \
+            || fail "engine $i" "$STATE/engines/$i/dockerd.log" "docker -H $(engine_sock "$i") version does not answer"
+    done
+    report engines "$ENGINES up (${#starting[@]} started)"
 fi
 
 # ---- image registry
@@ -154,12 +189,14 @@ report postgres "$pg_state"
 
 # ---- sample actor images: rebuilt only when their sources changed or the registry lost them
 IMAGES_SRC="$ROOT/services/sample-actors/images"
-src_hash() { (cd "$IMAGES_SRC" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
+src_hash() { # folder [find arguments before -type f]
+    (cd "$1" && find . "${@:2}" -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
 in_registry() { # repo tag
     curl -fsS --max-time 3 -o /dev/null -I -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
         "http://$REGISTRY/v2/$1/manifests/$2" 2>/dev/null
 }
-hash=$(src_hash)
+hash=$(src_hash "$IMAGES_SRC" -path ./large -prune -o)   # large/ is the FL pair below, built only on request
 if [[ $hash == "$(cat "$STATE/images.sha256" 2>/dev/null)" ]] && in_registry flops/busybox-base 1 \
     && in_registry flops/sample-learner 1 && in_registry flops/sample-aggregator 1 && in_registry flops/sample-tracking 1; then
     report images "up (already in registry)"
@@ -169,4 +206,30 @@ else
         || fail images "$STATE/images.log" "build.sh"
     echo "$hash" >"$STATE/images.sha256"
     report images "up (built and pushed)"
+fi
+
+# ---- FL image pair of realistic size (FLOPS_LARGE_IMAGES=1): fl-learner (~300 MB over sample-learner, three
+# layers) and fl-aggregator (fl-learner + ~50 MB), of random filler. Rebuilt only when their recipe or the
+# sample images changed, or the registry lost them; the local engine keeps no copy.
+LARGE_SRC="$IMAGES_SRC/large"
+manifest_layers_bytes() { # repo tag: sum of the compressed layer sizes in its registry manifest
+    curl -fsS --max-time 10 -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+        "http://$REGISTRY/v2/$1/manifests/$2" | tr -d ' \n' | sed 's/.*"layers":\[//' \
+        | grep -o '"size":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+if [[ ${FLOPS_LARGE_IMAGES:-0} == 1 ]]; then
+    large_hash=$( { echo "$hash"; src_hash "$LARGE_SRC"; } | sha256sum | cut -d' ' -f1)
+    if [[ $large_hash == "$(cat "$STATE/large-images.sha256" 2>/dev/null)" ]] \
+        && in_registry flops/fl-learner 1 && in_registry flops/fl-aggregator 1; then
+        large_state="already in registry"
+    else
+        rm -f "$STATE/large-images.sha256"
+        started_at=$SECONDS
+        DOCKER="$DOCKER" REGISTRY="$REGISTRY" bash "$LARGE_SRC/build-large.sh" >"$STATE/large-images.log" 2>&1 \
+            || fail fl-images "$STATE/large-images.log" "build-large.sh"
+        echo "$large_hash" >"$STATE/large-images.sha256"
+        large_state="built and pushed in $((SECONDS - started_at)) s"
+    fi
+    # Every layer of the pair appears in the aggregator's manifest (it is FROM the learner).
+    report fl-images "up ($large_state; $(( $(manifest_layers_bytes flops/fl-aggregator 1) / 1000000 )) MB compressed for the pair)"
 fi

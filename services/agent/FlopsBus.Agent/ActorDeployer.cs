@@ -90,7 +90,8 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
                 pulledReported = ActorReports.Deliver(publish, new ImagePulled
                 {
                     ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = NodeId, Image = actor.Image,
-                    Digest = pulled.Digest, Duration = pullTime.Elapsed, AlreadyCached = pulled.AlreadyCached
+                    Digest = pulled.Digest, Duration = pullTime.Elapsed, AlreadyCached = pulled.AlreadyCached,
+                    BytesPulled = pulled.BytesPulled,
                 }, cancellationToken);
             }
 

@@ -12,7 +12,8 @@ public sealed record ActorLaunch(
     IReadOnlyDictionary<string, string> Labels,
     string? DataDir);
 
-public sealed record PullResult(string? Digest, bool AlreadyCached);
+/// <param name="BytesPulled">The compressed bytes of the layers that came over the wire (0 when all were on the node).</param>
+public sealed record PullResult(string? Digest, bool AlreadyCached, long BytesPulled = 0);
 
 public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt);
 

@@ -30,6 +30,12 @@ public sealed class AgentOptions
     public List<string> AllowedRegistries { get; set; } = ["127.0.0.1:5000"];
     /// <summary>Logins by registry; see <see cref="RegistryCredential.FromSection"/> for how they are read.</summary>
     public Dictionary<string, RegistryCredential> RegistryCredentials { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// The pull-through caches of this node's cluster, one per registry it mirrors. A node pulls through its cluster's
+    /// cache, so a layer crosses the site's uplink once for the whole cluster rather than once per node, and keeps
+    /// the image under its registry's name; when the cache does not give the image, the node pulls from the registry.
+    /// </summary>
+    public List<RegistryMirror> RegistryMirrors { get; set; } = [];
     /// <summary>Images pulled at once; more wait for a slot. Actors that want the same image share its pull.</summary>
     public int MaxConcurrentPulls { get; set; } = 3;
     /// <summary>The longest a pull may take once it has a slot, its retries included.</summary>

@@ -72,7 +72,7 @@ public static class AgentRegistration
     {
         var docker = new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient();
         var puller = new DockerImagePuller(docker, new PullScheduler(PullPolicy.From(options)), options.RegistryCredentials,
-            loggers.CreateLogger<DockerImagePuller>());
+            options.RegistryMirrors, loggers.CreateLogger<DockerImagePuller>());
         return new DockerActorRuntime(docker, puller, options.StopGracePeriod, options.ConfinementFor,
             new EngineOutages(docker, clock, loggers.CreateLogger<EngineOutages>()));
     }

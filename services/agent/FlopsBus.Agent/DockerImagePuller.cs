@@ -9,10 +9,14 @@ namespace FlopsBus.Agent;
 /// <summary>
 /// Pull-if-absent on the Docker engine: an image the node holds is used as it is; any other is pulled under the
 /// node's <see cref="PullScheduler"/> with the registry's login, following the engine's progress to learn which
-/// layers came over the wire and whether the engine gave up halfway.
+/// layers came over the wire and whether the engine gave up halfway. Where the node's cluster has a pull-through cache
+/// of the image's registry (<see cref="RegistryMirror"/>), the image comes through it and is then named as the
+/// registry names it, so containers, inspection and take-back see no difference; a cache that does not give the
+/// image is passed over for the registry itself.
 /// </summary>
 public sealed class DockerImagePuller(
-    DockerClient docker, PullScheduler scheduler, IReadOnlyDictionary<string, RegistryCredential> credentials, ILogger logger) : IDisposable
+    DockerClient docker, PullScheduler scheduler, IReadOnlyDictionary<string, RegistryCredential> credentials,
+    IReadOnlyList<RegistryMirror> mirrors, ILogger logger) : IDisposable
 {
     public async Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken)
     {
@@ -23,12 +27,48 @@ public sealed class DockerImagePuller(
 
     private async Task<PullResult> PullOnce(ImageReference image, CancellationToken cancellationToken)
     {
+        if (mirrors.FirstOrDefault(m => string.Equals(m.Registry, image.Registry, StringComparison.OrdinalIgnoreCase)) is { } mirror)
+        {
+            var throughCache = image with { Registry = mirror.Mirror };
+            try
+            {
+                var pulled = await Transfer(throughCache, Login(image, mirror.Mirror), cancellationToken);
+                await NameAsTheRegistryDoes(throughCache, image, cancellationToken);
+                return pulled;
+            }
+            catch (PullFailure failure)
+            {
+                logger.LogWarning("The cluster's image cache {Mirror} did not give {Image} ({Reason}); pulling it from {Registry}",
+                    mirror.Mirror, image, failure.Message, image.Registry);
+            }
+        }
+        return await Transfer(image, Login(image, image.Registry), cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives an image pulled through the cache its registry's name and drops the cache's. A tag is set on the node;
+    /// a digest is the registry's to vouch for, so the registry is asked for the manifest (its layers are all on the
+    /// node by now: only the manifest crosses the uplink).
+    /// </summary>
+    private async Task NameAsTheRegistryDoes(ImageReference throughCache, ImageReference image, CancellationToken cancellationToken)
+    {
+        if (image.Digest is null)
+            await docker.Images.TagImageAsync(throughCache.ToString(),
+                new ImageTagParameters { RepositoryName = image.FromImage, Tag = image.Tag, Force = true }, cancellationToken);
+        else
+            await Transfer(image, Login(image, image.Registry), cancellationToken);
+        // Untags only: the layers belong to the image under its registry's name now.
+        await docker.Images.DeleteImageAsync(throughCache.ToString(), new ImageDeleteParameters { NoPrune = true }, cancellationToken);
+    }
+
+    private async Task<PullResult> Transfer(ImageReference image, AuthConfig login, CancellationToken cancellationToken)
+    {
         var progress = new Progress();
         try
         {
             await docker.Images.CreateImageAsync(
                 new ImagesCreateParameters { FromImage = image.FromImage, Tag = image.Digest ?? image.Tag },
-                Login(image), progress, cancellationToken);
+                login, progress, cancellationToken);
         }
         catch (DockerApiException e)
         {
@@ -47,14 +87,15 @@ public sealed class DockerImagePuller(
         var digest = progress.Digest ?? (await TryInspect(image, cancellationToken) is { } pulled
             ? Digest(pulled, image)
             : throw new PullFailure($"pulling {image} failed", "the engine has no such image after the pull", transient: false));
-        logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded, {Cached} already on the node",
-            image, digest, progress.Downloaded.Count, progress.AlreadyThere.Count);
-        return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0);
+        logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded ({Bytes} bytes), {Cached} already on the node",
+            image, digest, progress.Downloaded.Count, progress.BytesDownloaded, progress.AlreadyThere.Count);
+        return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0, progress.BytesDownloaded);
     }
 
-    private AuthConfig Login(ImageReference image) =>
+    /// <summary>The registry's login, presented to <paramref name="server"/>: the registry itself, or its cache, which passes it on.</summary>
+    private AuthConfig Login(ImageReference image, string server) =>
         credentials.TryGetValue(image.Registry, out var login)
-            ? new AuthConfig { ServerAddress = image.Registry, Username = login.Username, Password = login.Password }
+            ? new AuthConfig { ServerAddress = server, Username = login.Username, Password = login.Password }
             : new AuthConfig();
 
     private async Task<ImageInspectResponse?> TryInspect(ImageReference image, CancellationToken cancellationToken)
@@ -93,15 +134,26 @@ public sealed class DockerImagePuller(
     {
         private const string DigestStatus = "Digest: ";
 
+        private readonly Dictionary<string, (long Current, long Total)> _layers = [];
+
         public HashSet<string> Downloaded { get; } = [];
         public HashSet<string> AlreadyThere { get; } = [];
         public string? Error { get; private set; }
         public string? Digest { get; private set; }
+        /// <summary>
+        /// Compressed bytes that came over the wire: a finished layer's size, or as far as an unfinished one got. The
+        /// engine reports progress only now and then, so a finished layer counts its total, not its last report.
+        /// </summary>
+        public long BytesDownloaded => _layers.Values.Sum(l => l.Current);
 
         public void Report(JSONMessage message)
         {
             if (message.Error?.Message is { Length: > 0 } error) Error = error;
             else if (!string.IsNullOrEmpty(message.ErrorMessage)) Error = message.ErrorMessage;
+            else if (message.Status == "Downloading" && message.Progress is { } bytes)
+                _layers[message.ID] = (bytes.Current, bytes.Total);
+            else if (message.Status == "Download complete" && _layers.TryGetValue(message.ID, out var layer))
+                _layers[message.ID] = (Math.Max(layer.Current, layer.Total), layer.Total);
             else if (message.Status == "Pull complete") Downloaded.Add(message.ID);
             else if (message.Status == "Already exists") AlreadyThere.Add(message.ID);
             else if (message.Status?.StartsWith(DigestStatus, StringComparison.Ordinal) == true) Digest = message.Status[DigestStatus.Length..].Trim();
