@@ -4,7 +4,7 @@ CONFIGURATION ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 COMPOSE ?= docker compose
 
-.PHONY: run build test test-quorum infra infra-down clean bench-planner bench-saga bench-agent up down
+.PHONY: run build test test-quorum infra infra-down clean bench-planner bench-saga bench-agent bench-pull up down
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -47,6 +47,18 @@ ROUNDS ?= 11
 bench-agent: infra
 	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
 	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll agent $(ROUNDS)
+
+## An edge site: NODES nodes (an engine each, caches emptied every round) behind one UPLINK_MBIT uplink to the registry,
+## one project of the large FL image pair (an aggregator, a learner per node), FlopsBus (through the cluster's cache)
+## against plain docker pull/run on every node, alternating for PULL_ROUNDS rounds; prints "pull: <ratio>x raw docker
+## (...), uplink <MB> vs <MB> per project (...)" and "agent footprint: ..." from the medians.
+PULL_ROUNDS ?= 3
+NODES ?= 10
+UPLINK_MBIT ?= 200
+bench-pull:
+	@FLOPS_ENGINES=$(NODES) FLOPS_LARGE_IMAGES=1 bash tests/infra/up.sh
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll pull $(PULL_ROUNDS) $(NODES) $(UPLINK_MBIT)
 
 ## The full stack with Docker Compose (needs compose/.env and public base images; see the README).
 up:

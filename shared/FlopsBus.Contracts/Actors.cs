@@ -15,6 +15,25 @@ public record RemoveActor
     public required string Reason { get; init; }
 }
 
+/// <summary>
+/// Where a node's pull of an actor's image stands, sent now and then while it lasts (Agent:PullProgressInterval).
+/// A progress report, not a fact: the saga keeps the latest, the timeline does not record it.
+/// </summary>
+public record ImagePulling
+{
+    public Guid ProjectId { get; init; }
+    public Guid ActorId { get; init; }
+    public required string NodeId { get; init; }
+    public required string Image { get; init; }
+    /// <summary>Compressed bytes that have come over the wire so far.</summary>
+    public long BytesPulled { get; init; }
+    /// <summary>
+    /// The compressed size of the layers the node is fetching, as far as it is known yet: the engine learns a layer's
+    /// size when that layer's download starts.
+    /// </summary>
+    public long BytesTotal { get; init; }
+}
+
 public record ImagePulled
 {
     public Guid ProjectId { get; init; }

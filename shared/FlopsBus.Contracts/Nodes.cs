@@ -65,7 +65,7 @@ public static class NodeMessages
 {
     public static IReadOnlyList<Type> Published { get; } =
     [
-        typeof(NodeRegistered), typeof(NodeHeartbeat), typeof(ImagePulled), typeof(ActorStarted), typeof(DataFetched),
+        typeof(NodeRegistered), typeof(NodeHeartbeat), typeof(ImagePulling), typeof(ImagePulled), typeof(ActorStarted), typeof(DataFetched),
         typeof(AggregatorConnected), typeof(ActorFailed), typeof(ActorRemoved), typeof(GetRetiredActors),
     ];
 }

@@ -41,6 +41,9 @@ public record ActorStatus
     /// <summary>One of <see cref="ActorStatuses"/>.</summary>
     public required string Status { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>While <see cref="ActorStatuses.Pulling"/>: the bytes pulled so far and of how many (see <see cref="ImagePulling"/>).</summary>
+    public long? PullBytes { get; init; }
+    public long? PullBytesTotal { get; init; }
 }
 
 public record ProjectNotFound

@@ -33,6 +33,8 @@ public static class NodeAddOns
 public static class ActorStatuses
 {
     public const string NodeScheduled = "NODE_SCHEDULED";
+    /// <summary>Its node is pulling its image (<see cref="ImagePulling"/>); the status tells the bytes so far.</summary>
+    public const string Pulling = "PULLING";
     public const string Creating = "CREATING";
     public const string Running = "RUNNING";
     public const string DataFetched = "DATA_FETCHED";

@@ -12,10 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Benchmarks;
 
 /// <summary>
-/// Two worker nodes, each an agent process on the engine, one for the aggregator and one for the four learners,
-/// driven over a virtual host of their own on the broker as the planner drives them. Each image is pulled once,
-/// as the script pulls it: simulated nodes share one engine, and a learner node apiece would pull the same image
-/// once per node, a contention that real nodes (an engine each) do not have.
+/// Worker nodes, each an agent process, driven over a virtual host of their own on the broker as the planner drives
+/// them: a deployment is a set of <see cref="DeployActor"/> commands sent at once, over when every learner is connected.
 /// </summary>
 public sealed class AgentSide : IAsyncDisposable
 {
@@ -24,12 +22,16 @@ public sealed class AgentSide : IAsyncDisposable
     private readonly List<AgentProcess> _agents = [];
     private IHost _host = null!;
     private RecordedEvents _events = null!;
-    private List<DeployActor> _deployed = [];
+    private IReadOnlyList<DeployActor> _deployed = [];
 
-    private string AggregatorNode => $"bench-aggregator-{_vhost[^6..]}";
-    private string LearnerNode => $"bench-learners-{_vhost[^6..]}";
+    public IReadOnlyList<AgentProcess> Agents => _agents;
+    public RecordedEvents Events => _events;
 
-    public static async Task<AgentSide> Start(string dataDir)
+    /// <summary>A node name unique to this run, so nothing of an earlier run is mistaken for it.</summary>
+    public string NodeName(string name) => $"bench-{name}-{_vhost[^6..]}";
+
+    /// <param name="nodes">Per node: its name (<see cref="NodeName"/>) and its Agent settings.</param>
+    public static async Task<AgentSide> Start(Func<AgentSide, IEnumerable<(string Node, IReadOnlyDictionary<string, string> Settings)>> nodes)
     {
         var side = new AgentSide();
         await side._management.CreateVirtualHost(side._vhost);
@@ -46,26 +48,19 @@ public sealed class AgentSide : IAsyncDisposable
         await side._host.StartAsync();
         side._events = await RecordedEvents.Start(side._host.Services.GetRequiredService<IBus>());
 
-        foreach (var node in new[] { side.AggregatorNode, side.LearnerNode })
+        foreach (var (node, settings) in nodes(side))
         {
             var account = await side._management.AddNode(side._vhost, node);
             var nodeBus = new Dictionary<string, string?>(bus) { ["Bus:Username"] = account.Username, ["Bus:Password"] = account.Password };
-            side._agents.Add(new AgentProcess(node, nodeBus, new Dictionary<string, string>
-            {
-                ["Runtime"] = "docker",
-                ["DockerEndpoint"] = TestEnvironment.DockerEndpoint,
-                ["DataDir"] = dataDir,
-                ["AddOns:0"] = NodeAddOns.FlopsLearner,
-                ["StopGracePeriod"] = "00:00:02",
-            }));
+            side._agents.Add(new AgentProcess(node, nodeBus, settings));
         }
         foreach (var agent in side._agents)
             await agent.WaitForOutput($"Node {agent.NodeId} registered", TimeSpan.FromSeconds(60));
         return side;
     }
 
-    /// <summary>From the first command sent to the last learner connected.</summary>
-    public async Task<TimeSpan> Deploy(BenchImages images, int port)
+    /// <summary>One project: an aggregator on <paramref name="aggregatorNode"/> and a learner on each of <paramref name="learnerNodes"/>.</summary>
+    public static IReadOnlyList<DeployActor> Project(string aggregatorNode, IReadOnlyList<string> learnerNodes, string aggregatorImage, string learnerImage, int port)
     {
         var project = Guid.NewGuid();
         DeployActor Actor(string node, string role, int instance, string image, ActorResources resources) => new()
@@ -74,17 +69,23 @@ public sealed class AgentSide : IAsyncDisposable
             Actor = new ActorSpec
             {
                 ProjectId = project, ActorId = Guid.NewGuid(), Role = role, Instance = instance, Image = image, Resources = resources,
-                ListenPort = role == ActorRoles.Aggregator ? port : null, MinLearners = 4,
+                ListenPort = role == ActorRoles.Aggregator ? port : null, MinLearners = learnerNodes.Count,
                 AggregatorEndpoint = role == ActorRoles.Learner ? $"127.0.0.1:{port}" : null,
                 DataTags = role == ActorRoles.Learner ? ["mnist"] : [],
             },
         };
         var learner = new ActorResources { CpuMillis = 500, MemoryMb = 512 };
-        _deployed =
+        return
         [
-            Actor(AggregatorNode, ActorRoles.Aggregator, 0, images.Aggregator, new ActorResources { CpuMillis = 250, MemoryMb = 256 }),
-            .. Enumerable.Range(0, 4).Select(i => Actor(LearnerNode, ActorRoles.Learner, i, images.Learner, learner)),
+            Actor(aggregatorNode, ActorRoles.Aggregator, 0, aggregatorImage, new ActorResources { CpuMillis = 250, MemoryMb = 256 }),
+            .. learnerNodes.Select((node, i) => Actor(node, ActorRoles.Learner, i, learnerImage, learner)),
         ];
+    }
+
+    /// <summary>From the first command sent to the last learner connected.</summary>
+    public async Task<TimeSpan> Deploy(IReadOnlyList<DeployActor> actors, TimeSpan patience)
+    {
+        _deployed = actors;
         var bus = _host.Services.GetRequiredService<IBus>();
         var endpoints = new Dictionary<string, ISendEndpoint>();
         foreach (var node in _deployed.Select(a => a.NodeId).Distinct())
@@ -95,12 +96,11 @@ public sealed class AgentSide : IAsyncDisposable
         await Task.WhenAll(_deployed.Select(a => endpoints[a.NodeId].Send(a)));
         try
         {
-            await _events.WaitFor<AggregatorConnected>(c => learners.Contains(c.ActorId), TimeSpan.FromMinutes(1), count: learners.Count);
+            await _events.WaitFor<AggregatorConnected>(c => learners.Contains(c.ActorId), patience, count: learners.Count);
         }
         catch (TimeoutException e)
         {
-            var logs = await Task.WhenAll(_deployed.Select(a => DockerCli.Run(["logs", "--tail", "5", ActorProtocol.ContainerName(a.Actor.ActorId)])));
-            throw new TimeoutException($"{e.Message}\nThe actors' last lines:\n{string.Join("\n", logs)}", e);
+            throw new TimeoutException($"{e.Message}\nThe agents' last lines:\n{string.Join("\n", _agents.Select(a => a.Output))}", e);
         }
         return clock.Elapsed;
     }
@@ -117,14 +117,10 @@ public sealed class AgentSide : IAsyncDisposable
         await _events.WaitFor<ActorRemoved>(r => ids.Contains(r.ActorId), TimeSpan.FromMinutes(1), count: ids.Count);
     }
 
+    /// <summary>Stops the agents; their containers are the caller's to remove, on whichever engines they ran.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents) await agent.DisposeAsync();
-        foreach (var agent in _agents)
-        {
-            var left = (await DockerCli.Run(["ps", "-aq", "--filter", $"label=flops.node={agent.NodeId}"])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (left.Length > 0) await DockerCli.Run(["rm", "-f", .. left]);
-        }
         await _events.DisposeAsync();
         await _host.StopAsync();
         _host.Dispose();

@@ -5,11 +5,14 @@ return args.FirstOrDefault() switch
     "planner" => PlannerBenchmark.Run(),
     "saga" => await SagaBenchmark.Run(),
     "agent" => await AgentBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 11),
+    // pull [rounds] [nodes] [uplink Mbit/s]
+    "pull" => await PullBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 10,
+        (args.Length > 3 ? long.Parse(args[3]) : 200) * 1_000_000),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner|saga|agent [rounds]");
+    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s]");
     return 2;
 }

@@ -8,7 +8,9 @@ namespace FlopsBus.Testing;
 public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    // Each line with when it came, counted from the agent's start.
+    private readonly ConcurrentQueue<(TimeSpan At, string Line)> _output = new();
+    private readonly Stopwatch _age = Stopwatch.StartNew();
     private bool _disposed;
 
     public string NodeId { get; }
@@ -22,27 +24,41 @@ public sealed class AgentProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterName"] = "simple";
 
         _process = new Process { StartInfo = info };
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        _process.OutputDataReceived += (_, e) => Record(e.Data);
+        _process.ErrorDataReceived += (_, e) => Record(e.Data);
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
+    private void Record(string? line)
+    {
+        if (line is not null) _output.Enqueue((_age.Elapsed, line));
+    }
+
+    /// <summary>How long after the agent was started it first printed <paramref name="text"/>, if it has.</summary>
+    public TimeSpan? FirstPrinted(string text) =>
+        _output.FirstOrDefault(l => l.Line.Contains(text, StringComparison.Ordinal)) is { Line: not null } found ? found.At : null;
+
+    /// <summary>The agent's resident memory now (VmRSS), in bytes.</summary>
+    public long ResidentBytes =>
+        long.Parse(File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
     /// <summary>What the agent printed, for the message of a failing assertion.</summary>
-    public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60));
+    public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60).Select(l => l.Line));
 
     /// <summary>Every line the agent printed so far.</summary>
-    public IReadOnlyList<string> Lines => _output.ToList();
+    public IReadOnlyList<string> Lines => _output.Select(l => l.Line).ToList();
 
     /// <summary>Whether any line the agent printed so far contains <paramref name="text"/>.</summary>
-    public bool Printed(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+    public bool Printed(string text) => _output.Any(l => l.Line.Contains(text, StringComparison.Ordinal));
 
     /// <summary>Waits, bounded, until the agent has printed <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
     public async Task WaitForOutput(string text, TimeSpan timeout, int count = 1)
     {
         using var deadline = new CancellationTokenSource(timeout);
-        while (_output.Count(line => line.Contains(text, StringComparison.Ordinal)) < count)
+        while (_output.Count(l => l.Line.Contains(text, StringComparison.Ordinal)) < count)
         {
             if (deadline.IsCancellationRequested)
                 throw new TimeoutException($"The agent did not print '{text}' {count} times within {timeout}.\n{Output}");

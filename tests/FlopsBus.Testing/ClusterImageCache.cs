@@ -63,6 +63,15 @@ public sealed class ClusterImageCache : IAsyncDisposable
         }
     }
 
+    /// <summary>Forgets every blob it holds: stopped, emptied, and started again at the same address.</summary>
+    public async Task Empty()
+    {
+        await Stop();
+        var blobs = new DirectoryInfo(Path.Combine(_folder.FullName, "blobs"));
+        if (blobs.Exists) blobs.Delete(recursive: true);
+        await Run();
+    }
+
     /// <summary>Stops the cache at once, as a machine that goes away: its clients find nothing listening.</summary>
     public async Task Stop()
     {

@@ -45,6 +45,33 @@ public sealed class DeploymentSagaTests : SagaScenario
     }
 
     [Fact]
+    public async Task A_pull_under_way_shows_as_pulling_with_its_bytes_until_the_image_is_pulled_and_stays_off_the_timeline()
+    {
+        await Harness.Bus.Publish(Placed);
+        ImagePulling Progress(long bytes) => new()
+        {
+            ProjectId = _projectId, ActorId = _aggregator.Actor.ActorId, NodeId = _aggregator.NodeId, Image = _aggregator.Actor.Image,
+            BytesPulled = bytes, BytesTotal = 300_000_000,
+        };
+        var client = Harness.GetRequestClient<GetProjectStatus>();
+        async Task<ActorStatus> Aggregator() => (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = _projectId }))
+            .Message.Actors.Single(a => a.ActorId == _aggregator.Actor.ActorId);
+
+        // Reports may cross on the way: an older one after a newer one changes nothing.
+        await PublishAll([Progress(200_000_000), Progress(100_000_000)]);
+        var pulling = await Aggregator();
+        await Harness.Bus.Publish(new ImagePulled
+        {
+            ProjectId = _projectId, ActorId = _aggregator.Actor.ActorId, NodeId = _aggregator.NodeId, Image = _aggregator.Actor.Image, BytesPulled = 300_000_000,
+        });
+        var pulled = await Aggregator();
+
+        Assert.Equal((ActorStatuses.Pulling, 200_000_000L, 300_000_000L), (pulling.Status, pulling.PullBytes, pulling.PullBytesTotal));
+        Assert.Equal((ActorStatuses.Creating, (long?)null), (pulled.Status, pulled.PullBytes));
+        Assert.DoesNotContain(Saga.Sagas.Contains(_projectId)!.Timeline, e => e.Event.Contains("pulling"));
+    }
+
+    [Fact]
     public async Task Not_ready_while_one_learner_has_not_connected()
     {
         await Harness.Bus.Publish(Placed);

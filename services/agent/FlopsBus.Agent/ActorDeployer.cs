@@ -13,7 +13,7 @@ namespace FlopsBus.Agent;
 /// one that comes after the actor's RemoveActor starts nothing.
 /// </summary>
 public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, NodeActors actors, ActorOutputFollower follower,
-    ILogger<NodeAgent> logger)
+    TimeProvider clock, ILogger<NodeAgent> logger)
 {
     private string NodeId => options.NodeId;
 
@@ -84,7 +84,7 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
             {
                 pullSpan?.SetTag("flops.image", actor.Image).SetTag("flops.project", actor.ProjectId).SetTag("flops.actor", actor.ActorId);
                 var pullTime = Stopwatch.StartNew();
-                var pulled = await runtime.PullAsync(image, cancellationToken);
+                var pulled = await ReportingProgress(runtime.PullAsync(image, cancellationToken), actor, image, publish, cancellationToken);
                 AgentTelemetry.PullDuration.Record(pullTime.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("flops.cached", pulled.AlreadyCached));
                 // Reported while the container is made: the broker's confirmation need not hold up the start.
                 pulledReported = ActorReports.Deliver(publish, new ImagePulled
@@ -119,5 +119,36 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         follower.Start(running);
         await pulledReported;
         await ActorReports.Started(publish, NodeId, running, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for the pull, reporting how far it has come every <see cref="AgentOptions.PullProgressInterval"/> while it
+    /// moves on. A report is progress only: one the broker does not take in time is skipped, never waited for.
+    /// </summary>
+    private async Task<PullResult> ReportingProgress(Task<PullResult> pull, ActorSpec actor, ImageReference image, IPublishEndpoint publish,
+        CancellationToken cancellationToken)
+    {
+        long reported = 0;
+        while (true)
+        {
+            var tick = Task.Delay(options.PullProgressInterval, clock, cancellationToken);
+            if (await Task.WhenAny(pull, tick) == pull) return await pull;
+            if (runtime.PullProgressOf(image) is not { } progress || progress.Bytes <= reported) continue;
+            reported = progress.Bytes;
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            patience.CancelAfter(options.PullProgressInterval);
+            try
+            {
+                await publish.Publish(new ImagePulling
+                {
+                    ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = NodeId, Image = actor.Image,
+                    BytesPulled = progress.Bytes, BytesTotal = progress.Total,
+                }, patience.Token);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogDebug(e, "Pull progress of actor {ActorId} not reported", actor.ActorId);
+            }
+        }
     }
 }

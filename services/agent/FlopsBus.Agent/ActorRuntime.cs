@@ -15,6 +15,9 @@ public sealed record ActorLaunch(
 /// <param name="BytesPulled">The compressed bytes of the layers that came over the wire (0 when all were on the node).</param>
 public sealed record PullResult(string? Digest, bool AlreadyCached, long BytesPulled = 0);
 
+/// <summary>A pull under way: compressed bytes come so far, of the layers' sizes known so far.</summary>
+public sealed record PullProgress(long Bytes, long Total);
+
 public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt);
 
 /// <summary>One line an actor printed, with when it printed it (not when the agent read it: after a restart the agent reads old lines).</summary>
@@ -33,6 +36,8 @@ public sealed record FoundActor(ActorSpec Actor, string ContainerId, DateTimeOff
 public interface IActorRuntime
 {
     Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken);
+    /// <summary>How far the pull of <paramref name="image"/> has come, while one is under way; null otherwise.</summary>
+    PullProgress? PullProgressOf(ImageReference image);
     Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken);
     /// <summary>Feeds every output line, from the first, to <paramref name="onLine"/> until the actor ends; returns its exit code.</summary>
     Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken);

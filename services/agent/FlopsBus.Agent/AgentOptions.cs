@@ -40,6 +40,10 @@ public sealed class AgentOptions
     public int MaxConcurrentPulls { get; set; } = 3;
     /// <summary>The longest a pull may take once it has a slot, its retries included.</summary>
     public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>A pull during which nothing comes over the wire for this long fails (transiently: it is tried again).</summary>
+    public TimeSpan PullStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How often a pull under way is reported (<see cref="Contracts.ImagePulling"/>), when it has moved on.</summary>
+    public TimeSpan PullProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>Attempts at a pull that fails for a transient reason (registry unreachable or failing).</summary>
     public int PullAttempts { get; set; } = 3;
     /// <summary>The wait before the second attempt; it doubles before each further one.</summary>

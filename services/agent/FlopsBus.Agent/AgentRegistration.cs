@@ -21,6 +21,7 @@ public static class AgentRegistration
             options,
             CreateRuntime(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()),
             () => sp.GetRequiredService<IBus>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NodeAgent>>()));
         services.TryAddTimeProvider();
         NodeAgent Agent(IServiceProvider sp) => sp.GetServices<NodeAgent>().Single(a => a.NodeId == options.NodeId);
@@ -72,7 +73,7 @@ public static class AgentRegistration
     {
         var docker = new DockerClientConfiguration(new Uri(options.DockerEndpoint)).CreateClient();
         var puller = new DockerImagePuller(docker, new PullScheduler(PullPolicy.From(options)), options.RegistryCredentials,
-            options.RegistryMirrors, loggers.CreateLogger<DockerImagePuller>());
+            options.RegistryMirrors, options.PullStallTimeout, clock, loggers.CreateLogger<DockerImagePuller>());
         return new DockerActorRuntime(docker, puller, options.StopGracePeriod, options.ConfinementFor,
             new EngineOutages(docker, clock, loggers.CreateLogger<EngineOutages>()));
     }

@@ -23,6 +23,8 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
     public Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken) =>
         outages.WhenTheEngineAnswers(() => puller.PullAsync(image, cancellationToken), cancellationToken);
 
+    public PullProgress? PullProgressOf(ImageReference image) => puller.ProgressOf(image);
+
     public Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken) =>
         outages.WhenTheEngineAnswers(() => Start(launch, cancellationToken), cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -13,11 +14,17 @@ namespace FlopsBus.Agent;
 /// of the image's registry (<see cref="RegistryMirror"/>), the image comes through it and is then named as the
 /// registry names it, so containers, inspection and take-back see no difference; a cache that does not give the
 /// image is passed over for the registry itself.
+/// A transfer during which nothing comes for <c>stallTimeout</c> is given up as stalled.
 /// </summary>
 public sealed class DockerImagePuller(
     DockerClient docker, PullScheduler scheduler, IReadOnlyDictionary<string, RegistryCredential> credentials,
-    IReadOnlyList<RegistryMirror> mirrors, ILogger logger) : IDisposable
+    IReadOnlyList<RegistryMirror> mirrors, TimeSpan stallTimeout, TimeProvider clock, ILogger logger) : IDisposable
 {
+    // The transfer under way per image (as the actor names it), for progress reports.
+    private readonly ConcurrentDictionary<string, Progress> _transfers = new();
+
+    public PullProgress? ProgressOf(ImageReference image) => _transfers.TryGetValue(image.ToString(), out var progress) ? progress.Now : null;
+
     public async Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken)
     {
         if (await TryInspect(image, cancellationToken) is { } cached)
@@ -32,7 +39,7 @@ public sealed class DockerImagePuller(
             var throughCache = image with { Registry = mirror.Mirror };
             try
             {
-                var pulled = await Transfer(throughCache, Login(image, mirror.Mirror), cancellationToken);
+                var pulled = await Transfer(throughCache, image, Login(image, mirror.Mirror), cancellationToken);
                 await NameAsTheRegistryDoes(throughCache, image, cancellationToken);
                 return pulled;
             }
@@ -42,7 +49,7 @@ public sealed class DockerImagePuller(
                     mirror.Mirror, image, failure.Message, image.Registry);
             }
         }
-        return await Transfer(image, Login(image, image.Registry), cancellationToken);
+        return await Transfer(image, image, Login(image, image.Registry), cancellationToken);
     }
 
     /// <summary>
@@ -56,19 +63,29 @@ public sealed class DockerImagePuller(
             await docker.Images.TagImageAsync(throughCache.ToString(),
                 new ImageTagParameters { RepositoryName = image.FromImage, Tag = image.Tag, Force = true }, cancellationToken);
         else
-            await Transfer(image, Login(image, image.Registry), cancellationToken);
+            await Transfer(image, image, Login(image, image.Registry), cancellationToken);
         // Untags only: the layers belong to the image under its registry's name now.
         await docker.Images.DeleteImageAsync(throughCache.ToString(), new ImageDeleteParameters { NoPrune = true }, cancellationToken);
     }
 
-    private async Task<PullResult> Transfer(ImageReference image, AuthConfig login, CancellationToken cancellationToken)
+    /// <param name="image">What is pulled: the image as its registry names it, or as the cluster's cache does.</param>
+    /// <param name="wanted">The image as the actor names it, under which progress is reported.</param>
+    private async Task<PullResult> Transfer(ImageReference image, ImageReference wanted, AuthConfig login, CancellationToken cancellationToken)
     {
-        var progress = new Progress();
+        var progress = new Progress(clock);
+        _transfers[wanted.ToString()] = progress;
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watch = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(stallTimeout.TotalSeconds / 4, 0.05, 1)), clock);
+        var watching = WatchForStall(progress, watch, stall);
         try
         {
             await docker.Images.CreateImageAsync(
                 new ImagesCreateParameters { FromImage = image.FromImage, Tag = image.Digest ?? image.Tag },
-                login, progress, cancellationToken);
+                login, progress, stall.Token);
+        }
+        catch (Exception e) when (e is not DockerApiException && stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new PullFailure($"pulling {image} stalled", $"nothing came over the wire for {stallTimeout.TotalSeconds:0.#} s", transient: true);
         }
         catch (DockerApiException e)
         {
@@ -80,6 +97,12 @@ public sealed class DockerImagePuller(
             // A cancelled stream read may surface as an I/O error; it is the deadline all the same.
             throw new OperationCanceledException("The pull was cancelled", e, cancellationToken);
         }
+        finally
+        {
+            watch.Dispose();
+            await watching;
+            _transfers.TryRemove(new KeyValuePair<string, Progress>(wanted.ToString(), progress));
+        }
         // Errors during the transfer come inside the progress stream.
         if (progress.Error is { } error)
             throw PullFailure.Classify(image, error);
@@ -90,6 +113,17 @@ public sealed class DockerImagePuller(
         logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded ({Bytes} bytes), {Cached} already on the node",
             image, digest, progress.Downloaded.Count, progress.BytesDownloaded, progress.AlreadyThere.Count);
         return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0, progress.BytesDownloaded);
+    }
+
+    /// <summary>Cancels <paramref name="stall"/> once the transfer has gone <c>stallTimeout</c> without a word from the engine.</summary>
+    private async Task WatchForStall(Progress progress, PeriodicTimer watch, CancellationTokenSource stall)
+    {
+        while (await watch.WaitForNextTickAsync())
+            if (clock.GetUtcNow() - progress.LastWord > stallTimeout)
+            {
+                await stall.CancelAsync();
+                return;
+            }
     }
 
     /// <summary>The registry's login, presented to <paramref name="server"/>: the registry itself, or its cache, which passes it on.</summary>
@@ -130,9 +164,10 @@ public sealed class DockerImagePuller(
     /// The engine's progress messages, taken as they are read: System.Progress would hand them to the thread pool,
     /// and an error could then arrive after the pull had been judged a success.
     /// </summary>
-    private sealed class Progress : IProgress<JSONMessage>
+    private sealed class Progress(TimeProvider clock) : IProgress<JSONMessage>
     {
         private const string DigestStatus = "Digest: ";
+        private readonly Lock _lock = new();
 
         private readonly Dictionary<string, (long Current, long Total)> _layers = [];
 
@@ -144,9 +179,19 @@ public sealed class DockerImagePuller(
         /// Compressed bytes that came over the wire: a finished layer's size, or as far as an unfinished one got. The
         /// engine reports progress only now and then, so a finished layer counts its total, not its last report.
         /// </summary>
-        public long BytesDownloaded => _layers.Values.Sum(l => l.Current);
+        public long BytesDownloaded { get { lock (_lock) return _layers.Values.Sum(l => l.Current); } }
+        public PullProgress Now { get { lock (_lock) return new PullProgress(_layers.Values.Sum(l => l.Current), _layers.Values.Sum(l => l.Total)); } }
+        /// <summary>When the engine last said anything about this pull.</summary>
+        public DateTimeOffset LastWord => new(Interlocked.Read(ref _lastWord), TimeSpan.Zero);
+        private long _lastWord = clock.GetUtcNow().UtcTicks;
 
         public void Report(JSONMessage message)
+        {
+            lock (_lock) Take(message);
+            Interlocked.Exchange(ref _lastWord, clock.GetUtcNow().UtcTicks);
+        }
+
+        private void Take(JSONMessage message)
         {
             if (message.Error?.Message is { Length: > 0 } error) Error = error;
             else if (!string.IsNullOrEmpty(message.ErrorMessage)) Error = message.ErrorMessage;

@@ -20,12 +20,12 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly NodeSnapshots _snapshots;
     private readonly TaskCompletionSource _reconciled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public NodeAgent(AgentOptions options, IActorRuntime runtime, Func<IBus> bus, ILogger<NodeAgent> logger)
+    public NodeAgent(AgentOptions options, IActorRuntime runtime, Func<IBus> bus, TimeProvider clock, ILogger<NodeAgent> logger)
     {
         Options = options;
         _runtime = runtime;
         var follower = new ActorOutputFollower(options, runtime, _actors, bus, logger);
-        _deployer = new ActorDeployer(options, runtime, _actors, follower, logger);
+        _deployer = new ActorDeployer(options, runtime, _actors, follower, clock, logger);
         _remover = new ActorRemover(options, runtime, _actors, logger);
         _takeBack = new ActorTakeBack(options, runtime, _actors, _remover, follower, bus, logger);
         _snapshots = new NodeSnapshots(options, runtime, _actors);

@@ -23,6 +23,9 @@ public sealed class ProcessActorRuntime(IReadOnlyDictionary<string, string> comm
             : throw new ActorRuntimeException(FailureStages.Pull,
                 $"Image '{image}' has no command configured for the process runtime (Agent:ProcessCommands).");
 
+    // Nothing is pulled: a process runs a configured command.
+    public PullProgress? PullProgressOf(ImageReference image) => null;
+
     public Task<StartResult> StartAsync(ActorLaunch launch, CancellationToken cancellationToken)
     {
         if (_processes.TryGetValue(launch.Name, out var running) && !running.Process.HasExited)

@@ -14,7 +14,7 @@ public static class ActorTable
         foreach (var a in status.Actors)
             table.AddRow(
                 a.ActorId.ToString()[..8], $"{a.Role} {a.Instance}", Markup.Escape(a.NodeId ?? ""),
-                $"[{Colour(a.Status)}]{a.Status}[/]", $"{(a.UpdatedAt - origin).TotalSeconds:F1}");
+                $"[{Colour(a.Status)}]{ActorStatusText.Of(a)}[/]", $"{(a.UpdatedAt - origin).TotalSeconds:F1}");
         table.Caption($"project {status.ProjectId}: [{Colour(status.Status)}]{status.Status}[/] " +
                       $"({watched.TotalSeconds:F0} s watched){(status.Reason is null ? "" : " - " + Markup.Escape(status.Reason))}");
         return table;

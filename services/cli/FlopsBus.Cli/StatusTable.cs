@@ -36,7 +36,7 @@ public static class StatusTable
             table.AddRow(
                 OakestraNames.ServiceName(status.ProjectId, prefix),
                 OakestraNames.ServiceId(status.ProjectId, role),
-                string.Join('\n', instances.Select(a => $"{a.Instance} {Markup.Escape(a.Status)}")),
+                string.Join('\n', instances.Select(a => $"{a.Instance} {Markup.Escape(ActorStatusText.Of(a))}")),
                 role == ActorRoles.TrackingServer ? OakestraNames.ObservatoryAppName : OakestraNames.AppName(status.ProjectId),
                 appId);
         }

@@ -76,10 +76,10 @@ public sealed class WatchCommand : AsyncCommand<WatchCommand.Settings>
 
     private static void PrintChanges(ProjectStatus status, Dictionary<Guid, string> seen, ref string? projectState, TimeSpan elapsed)
     {
-        foreach (var a in status.Actors.Where(a => !seen.TryGetValue(a.ActorId, out var s) || s != a.Status))
+        foreach (var a in status.Actors.Where(a => !seen.TryGetValue(a.ActorId, out var s) || s != ActorStatusText.Of(a)))
         {
-            seen[a.ActorId] = a.Status;
-            Console.WriteLine($"{elapsed.TotalSeconds,7:F1} s  {a.Role} {a.Instance,-3} {a.NodeId,-12} {a.Status}");
+            seen[a.ActorId] = ActorStatusText.Of(a);
+            Console.WriteLine($"{elapsed.TotalSeconds,7:F1} s  {a.Role} {a.Instance,-3} {a.NodeId,-12} {seen[a.ActorId]}");
         }
         if (projectState == status.Status) return;
         projectState = status.Status;

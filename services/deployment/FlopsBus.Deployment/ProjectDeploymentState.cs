@@ -88,6 +88,9 @@ public sealed class ActorProgress
     public string NodeId { get; set; } = "";
     public ActorSpec? Actor { get; set; }
     public DateTimeOffset? PulledAt { get; set; }
+    /// <summary>The latest pull progress its node reported, until the image is pulled.</summary>
+    public long? PullBytes { get; set; }
+    public long? PullBytesTotal { get; set; }
     public DateTimeOffset? StartDeadline { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? DataFetchedAt { get; set; }
@@ -118,5 +121,6 @@ public sealed class ActorProgress
         : DataFetchedAt is not null ? ActorStatuses.DataFetched
         : StartedAt is not null ? ActorStatuses.Running
         : PulledAt is not null ? ActorStatuses.Creating
+        : PullBytes is not null ? ActorStatuses.Pulling
         : ActorStatuses.NodeScheduled;
 }

@@ -43,6 +43,7 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
         var claims = context.GetRequiredService<NodeClaims>();
         ByProject<ProjectPlaced>(saga, partition, m => m.ProjectId);
         ByProject<PlacementFailed>(saga, partition, m => m.ProjectId);
+        FromNode<ImagePulling>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
         FromNode<ImagePulled>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
         FromNode<ActorStarted>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));
         FromNode<DataFetched>(saga, partition, claims, m => m.ProjectId, m => (m.ActorId, m.NodeId));

@@ -22,6 +22,7 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
 
     public Event<ProjectPlaced> Placed { get; private set; } = null!;
     public Event<PlacementFailed> PlacementFailed { get; private set; } = null!;
+    public Event<ImagePulling> ImagePulling { get; private set; } = null!;
     public Event<ImagePulled> ImagePulled { get; private set; } = null!;
     public Event<ActorStarted> ActorStarted { get; private set; } = null!;
     public Event<DataFetched> DataFetched { get; private set; } = null!;
@@ -41,6 +42,12 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
 
         Event(() => Placed, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => PlacementFailed, x => x.CorrelateById(m => m.Message.ProjectId));
+        // Progress of a deployment the saga does not know yet is dropped: the next report, or the pull's end, will come.
+        Event(() => ImagePulling, x =>
+        {
+            x.CorrelateById(m => m.Message.ProjectId);
+            x.OnMissingInstance(m => m.Discard());
+        });
         Event(() => ImagePulled, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => ActorStarted, x => x.CorrelateById(m => m.Message.ProjectId));
         Event(() => DataFetched, x => x.CorrelateById(m => m.Message.ProjectId));
@@ -93,6 +100,10 @@ public sealed class ProjectDeploymentStateMachine : MassTransitStateMachine<Proj
             TearDownBranch(When(Cancel).Then(ctx => Cancelled(ctx.Saga, ctx.Message, Now())), Now));
 
         // Deploying and Ready: fold in progress, re-place a failed learner once, give up otherwise.
+        During(Placing, Deploying, Ready,
+            When(ImagePulling).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())));
+        During(TearingDown, Failed, Undeployed, Ignore(ImagePulling));
+
         During(Deploying, Ready,
             Ignore(Placed),
             When(ImagePulled).Then(ctx => ProjectFacts.Record(ctx.Saga, ctx.Message, Now())),

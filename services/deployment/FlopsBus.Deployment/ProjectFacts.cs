@@ -29,10 +29,20 @@ public static class ProjectFacts
         saga.Log(now, "replaced", replaced.Replacement.Actor.ActorId, $"takes over from {replaced.ReplacedActorId} on {replaced.Replacement.NodeId}");
     }
 
+    /// <summary>Progress, not a fact: kept until the image is pulled, never on the timeline. Reports may cross, so bytes only grow.</summary>
+    public static void Record(ProjectDeploymentState saga, ImagePulling m, DateTimeOffset now)
+    {
+        var actor = saga.Actor(m.ActorId, m.NodeId);
+        if (actor.PulledAt is not null || m.BytesPulled <= (actor.PullBytes ?? -1)) return;
+        Touch(actor, now);
+        (actor.PullBytes, actor.PullBytesTotal) = (m.BytesPulled, Math.Max(m.BytesTotal, actor.PullBytesTotal ?? 0));
+    }
+
     public static void Record(ProjectDeploymentState saga, ImagePulled m, DateTimeOffset now)
     {
         Touch(saga.Actor(m.ActorId, m.NodeId), now).PulledAt ??= now;
-        saga.Log(now, "image-pulled", m.ActorId, $"{m.Image} in {m.Duration.TotalMilliseconds:F0} ms{(m.AlreadyCached ? " (cached)" : "")}");
+        saga.Log(now, "image-pulled", m.ActorId, $"{m.Image} in {m.Duration.TotalMilliseconds:F0} ms" +
+            (m.AlreadyCached ? " (cached)" : $", {m.BytesPulled / 1e6:0.#} MB over the wire"));
     }
 
     public static void Record(ProjectDeploymentState saga, ActorStarted m, DateTimeOffset now)

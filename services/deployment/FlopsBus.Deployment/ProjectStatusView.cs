@@ -21,7 +21,8 @@ public static class ProjectStatusView
             .Select(a => new ActorStatus
             {
                 ActorId = a.ActorId, Role = a.Role, Instance = a.Instance, NodeId = a.NodeId,
-                Status = a.Status, UpdatedAt = a.UpdatedAt
+                Status = a.Status, UpdatedAt = a.UpdatedAt,
+                PullBytes = a.PulledAt is null ? a.PullBytes : null, PullBytesTotal = a.PulledAt is null ? a.PullBytesTotal : null,
             }).ToList(),
         Timeline = saga.Timeline,
     };

@@ -13,7 +13,7 @@ internal static class NodeEnginePulls
 
     public static DockerImagePuller Puller(DockerClient engine, params RegistryMirror[] mirrors) => new(
         engine, new PullScheduler(new PullPolicy(1, TimeSpan.FromMinutes(2), 1, TimeSpan.FromSeconds(1))),
-        new Dictionary<string, RegistryCredential>(), mirrors, NullLogger.Instance);
+        new Dictionary<string, RegistryCredential>(), mirrors, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
 
     public static ImageReference Reference(string image) =>
         ImageReference.TryParse(image, out var reference) ? reference : throw new ArgumentException($"not an image reference: {image}");

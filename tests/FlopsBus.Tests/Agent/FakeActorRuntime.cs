@@ -17,6 +17,11 @@ public sealed class FakeActorRuntime : IActorRuntime
     /// <summary>What each container prints, and its exit code; no exit code means it runs until it is removed.</summary>
     public Dictionary<string, (string[] Lines, long? ExitCode)> Output { get; } = [];
 
+    /// <summary>What <see cref="PullProgressOf"/> answers while a pull is pending.</summary>
+    public PullProgress? Progress { get; set; }
+
+    public PullProgress? PullProgressOf(ImageReference image) => PendingPull is { Task.IsCompleted: false } ? Progress : null;
+
     public async Task<PullResult> PullAsync(ImageReference image, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Pulls);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
 using MassTransit;
@@ -15,13 +16,15 @@ public sealed class NodeAgentTests : IAsyncLifetime
     private readonly FakeActorRuntime _runtime = new();
     private readonly NodeAgent _agent;
 
+    private readonly FakeTimeProvider _clock = new();
+
     public NodeAgentTests()
     {
         var services = new ServiceCollection();
         services.AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1)));
         _provider = services.BuildServiceProvider(true);
         _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096, RetiredActorsTimeout = TimeSpan.FromSeconds(1) }, _runtime, () => Harness.Bus,
-            NullLogger<NodeAgent>.Instance);
+            _clock, NullLogger<NodeAgent>.Instance);
     }
 
     private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
@@ -55,6 +58,29 @@ public sealed class NodeAgentTests : IAsyncLifetime
         while (!await Published(match))
             if (DateTimeOffset.UtcNow > deadline)
                 throw new TimeoutException($"No matching {typeof(T).Name} was published; published: {string.Join(", ", Harness.Published.Select<object>().Select(p => p.MessageType.Name))}");
+    }
+
+    [Fact]
+    public async Task A_pull_under_way_is_reported_with_its_bytes_every_progress_interval_and_ends_with_the_bytes_pulled()
+    {
+        var command = Learner();
+        _runtime.PendingPull = new TaskCompletionSource<PullResult>();
+        _runtime.Progress = new PullProgress(120_000_000, 300_000_000);
+
+        var deploy = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        await _runtime.PullBegan.Task;
+        // The agent's wait for the next report may start a moment after the pull: move time on until the report comes.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (!await Published<ImagePulling>(p => p.ActorId == command.Actor.ActorId) && DateTimeOffset.UtcNow < deadline)
+            _clock.Advance(new AgentOptions().PullProgressInterval);
+        _runtime.PendingPull.SetResult(new PullResult("sha256:fake", AlreadyCached: false, BytesPulled: 300_000_000));
+        await deploy;
+
+        var progress = Harness.Published.Select<ImagePulling>().Select(p => p.Context.Message).First(p => p.ActorId == command.Actor.ActorId);
+        Assert.Equal((Node, 120_000_000L, 300_000_000L), (progress.NodeId, progress.BytesPulled, progress.BytesTotal));
+        // The same bytes are not reported twice.
+        Assert.Single(Harness.Published.Select<ImagePulling>());
+        await PublishedWithin<ImagePulled>(p => p.ActorId == command.Actor.ActorId && p.BytesPulled == 300_000_000);
     }
 
     [Fact]

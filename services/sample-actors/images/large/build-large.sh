@@ -25,6 +25,7 @@ filler "$work/learner/torch.bin" 150M
 filler "$work/learner/flower.bin" 100M
 filler "$work/learner/numpy.bin" 50M
 filler "$work/aggregator/mlflow.bin" 50M
+cp "$HERE/../aggregator/aggregator.sh" "$work/aggregator/"   # the aggregator's program, as in sample-aggregator
 
 # The contexts hold only the filler; the Dockerfiles come from here (-f outside the context is fine for
 # the classic builder).

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using FlopsBus.Agent;
+using FlopsBus.Contracts;
+using FlopsBus.Testing;
+
+namespace FlopsBus.Benchmarks;
+
+/// <summary>
+/// make bench-pull: an edge site of <c>nodes</c> nodes, each with its own Docker engine and an empty image cache, whose
+/// only way to the registry is one shared uplink (a shaped relay that counts its bytes). One project (an aggregator
+/// and a learner per node, the large FL image pair) deployed by FlopsBus's agents, which pull through the cluster's
+/// cache, and by the plain script, in which every node pulls for itself; alternating which goes first, the node
+/// caches (and the cluster cache) emptied before every round. Medians of the time until every learner is connected
+/// and of the bytes that crossed the uplink, then the agents' footprint.
+/// </summary>
+public static class PullBenchmark
+{
+    private const string AggregatorRepository = "flops/fl-aggregator";
+    private const string LearnerRepository = "flops/fl-learner";
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+
+    public static async Task<int> Run(int rounds, int nodes, long uplinkBitsPerSecond)
+    {
+        var data = NodeDataFolder.Create("flops-bench-");
+        Directory.CreateDirectory(Path.Combine(data.FullName, "mnist"));
+        await File.WriteAllLinesAsync(Path.Combine(data.FullName, "mnist", "part-0.csv"), Enumerable.Range(0, 600).Select(n => $"{n},{n % 10}"));
+        var registryPort = int.Parse(TestEnvironment.Registry.Split(':')[1]);
+        await using var uplink = new TcpRelay("127.0.0.1", registryPort, uplinkBitsPerSecond);
+        // The site reaches the registry through its uplink only, so the images' names are the uplink's.
+        var registry = $"127.0.0.1:{uplink.Port}";
+        var (aggregatorImage, learnerImage) = ($"{registry}/{AggregatorRepository}:1", $"{registry}/{LearnerRepository}:1");
+        // The aggregator's layers include the learner's: its image is the pair's unique bytes.
+        var imageBytes = await BenchEngines.CompressedBytes(AggregatorRepository, "1");
+        var engines = Enumerable.Range(1, nodes).Select(TestEnvironment.NodeEngine).ToList();
+        await using var cache = await ClusterImageCache.Start(registry);
+        Console.WriteLine($"Edge site: {nodes} nodes, an engine each, uplink {uplinkBitsPerSecond / 1e6:0} Mbit/s to the registry, " +
+                          $"cluster cache at {cache.Address}; images {imageBytes / 1e6:0} MB compressed.");
+
+        var basePort = 31000 + Random.Shared.Next(0, 50) * 30;
+        await using var agents = await AgentSide.Start(side => Enumerable.Range(1, nodes).Select(n => (side.NodeName($"edge{n}"), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>
+        {
+            ["Runtime"] = "docker",
+            ["DockerEndpoint"] = engines[n - 1],
+            ["DataDir"] = data.FullName,
+            ["AddOns:0"] = NodeAddOns.FlopsLearner,
+            ["StopGracePeriod"] = "00:00:02",
+            ["AllowedRegistries:0"] = registry,
+            ["RegistryMirrors:0:Registry"] = registry,
+            ["RegistryMirrors:0:Mirror"] = cache.Address,
+        })));
+        var idle = agents.Agents.Select(a => a.ResidentBytes).ToList();
+        var firstHeartbeat = agents.Agents.Select(a => a.FirstPrinted($"Node {a.NodeId} registered")!.Value).ToList();
+        var nodeNames = agents.Agents.Select(a => a.NodeId).ToList();
+        var busy = new List<long>();
+        var port = basePort;
+        try
+        {
+            async Task<(TimeSpan Elapsed, long Uplink)> Measure(Func<Task<TimeSpan>> deploy, Func<Task> remove)
+            {
+                foreach (var engine in engines) await BenchEngines.Evict(engine, aggregatorImage, learnerImage);
+                await cache.Empty();
+                var before = uplink.BytesCarried;
+                var elapsed = await deploy();
+                var crossed = uplink.BytesCarried - before;
+                await remove();
+                return (elapsed, crossed);
+            }
+            Task<(TimeSpan, long)> FlopsBus() => Measure(async () =>
+            {
+                var elapsed = await agents.Deploy(AgentSide.Project(nodeNames[0], nodeNames, aggregatorImage, learnerImage, port++), Patience);
+                busy.Add(agents.Agents[0].ResidentBytes);   // the aggregator's node: two actors
+                return elapsed;
+            }, agents.Remove);
+            var prefix = "";
+            Task<(TimeSpan, long)> Raw() => Measure(async () =>
+            {
+                prefix = $"flops-bench-raw-{Guid.NewGuid():N}"[..28];
+                return await RawScript(aggregatorImage, learnerImage, port++, data.FullName, prefix, engines);
+            }, async () => { foreach (var engine in engines) await BenchEngines.RemoveContainers(engine, $"flops.bench={prefix}"); });
+
+            var results = new List<((TimeSpan Elapsed, long Uplink) FlopsBus, (TimeSpan Elapsed, long Uplink) Raw)>();
+            Console.WriteLine($"{"round",5}  {"first",-7}  {"flopsbus ms",11}  {"docker ms",9}  {"ratio",5}  {"uplink MB",9}  {"docker MB",9}");
+            for (var round = 1; round <= rounds; round++)
+            {
+                var flopsFirst = round % 2 == 1;
+                (TimeSpan, long) f, r;
+                if (flopsFirst) { f = await FlopsBus(); r = await Raw(); }
+                else { r = await Raw(); f = await FlopsBus(); }
+                results.Add((f, r));
+                Console.WriteLine($"{round,5}  {(flopsFirst ? "flopsbus" : "docker"),-7}  {f.Item1.TotalMilliseconds,11:0}  {r.Item1.TotalMilliseconds,9:0}  " +
+                                  $"{f.Item1 / r.Item1,5:0.00}  {f.Item2 / 1e6,9:0}  {r.Item2 / 1e6,9:0}");
+            }
+            var flopsMs = Medians.Of(results.Select(x => x.FlopsBus.Elapsed.TotalMilliseconds));
+            var rawMs = Medians.Of(results.Select(x => x.Raw.Elapsed.TotalMilliseconds));
+            Console.WriteLine($"pull: {flopsMs / rawMs:0.00}x raw docker ({flopsMs:0} ms vs {rawMs:0} ms), " +
+                              $"uplink {Medians.Of(results.Select(x => (double)x.FlopsBus.Uplink)) / 1e6:0} MB vs {Medians.Of(results.Select(x => (double)x.Raw.Uplink)) / 1e6:0} MB " +
+                              $"per project (images {imageBytes / 1e6:0} MB) at {nodes} nodes");
+            Console.WriteLine($"agent footprint: {Medians.Of(idle.Select(b => (double)b)) / 1e6:0} MB RSS idle, {Medians.Of(busy.Select(b => (double)b)) / 1e6:0} MB with 2 actors, " +
+                              $"{Medians.Of(firstHeartbeat.Select(t => t.TotalMilliseconds)):0} ms to first heartbeat");
+            return 0;
+        }
+        finally
+        {
+            foreach (var engine in engines)
+            {
+                foreach (var node in nodeNames) await BenchEngines.RemoveContainers(engine, $"{Labels.Node}={node}");
+                await BenchEngines.Evict(engine, aggregatorImage, learnerImage);
+            }
+            data.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>raw-docker-cluster.sh from its start to its end, when the last learner has connected.</summary>
+    private static async Task<TimeSpan> RawScript(string aggregatorImage, string learnerImage, int port, string dataDir, string prefix, IReadOnlyList<string> engines)
+    {
+        var info = new ProcessStartInfo("/bin/bash") { RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "raw-docker-cluster.sh"), aggregatorImage, learnerImage, port.ToString(), dataDir, prefix }.Concat(engines))
+            info.ArgumentList.Add(arg);
+        var clock = Stopwatch.StartNew();
+        using var script = Process.Start(info)!;
+        var error = script.StandardError.ReadToEndAsync();
+        await script.WaitForExitAsync();
+        var elapsed = clock.Elapsed;
+        if (script.ExitCode != 0) throw new InvalidOperationException($"raw-docker-cluster.sh failed ({script.ExitCode}): {await error}");
+        return elapsed;
+    }
+}
