@@ -7,7 +7,7 @@ namespace FlopsBus.Testing;
 
 /// <summary>
 /// A TCP relay on loopback to one target (a TCP port, or a unix socket such as the Docker engine's), which a test can
-/// cut and restore. While cut, every connection through it is reset and new ones are reset on arrival: to its
+/// cut, stall and restore. While cut, every connection through it is reset and new ones are reset on arrival: to its
 /// clients, the target is down, as a stopped broker or engine or a severed link looks, while the target itself
 /// (shared by other tests) runs on. It counts the bytes it carries, both ways; given a bandwidth it is an edge
 /// site's uplink as well: every connection through it draws from one token bucket, so ten nodes pulling at once
@@ -24,6 +24,8 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly int _chunk;
     private long _bytesCarried;
     private volatile bool _cut;
+    // Set while the link is stalled: carrying waits for it to complete.
+    private volatile TaskCompletionSource? _stalled;
 
     public int Port { get; }
 
@@ -60,7 +62,18 @@ public sealed class TcpRelay : IAsyncDisposable
         foreach (var (client, target) in _links) { Reset(client); Reset(target); }
     }
 
-    public void Restore() => _cut = false;
+    /// <summary>
+    /// Stops carrying anything, without a reset: connections stay open and silent until <see cref="Restore"/>, as on a
+    /// link that hangs (a saturated or broken path) rather than one that drops.
+    /// </summary>
+    public void Stall() => _stalled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Ends a cut or a stall.</summary>
+    public void Restore()
+    {
+        _cut = false;
+        Interlocked.Exchange(ref _stalled, null)?.TrySetResult();
+    }
 
     private async Task Accept()
     {
@@ -105,6 +118,7 @@ public sealed class TcpRelay : IAsyncDisposable
         int read;
         while ((read = await from.ReadAsync(buffer, _stopping.Token)) > 0)
         {
+            if (_stalled is { } stalled) await stalled.Task.WaitAsync(_stopping.Token);
             if (_bandwidth is not null)
             {
                 using var lease = await _bandwidth.AcquireAsync(read, _stopping.Token);

@@ -11,9 +11,10 @@ internal static class NodeEnginePulls
 {
     public static DockerClient Engine(int node) => new DockerClientConfiguration(new Uri(TestEnvironment.NodeEngine(node))).CreateClient();
 
-    public static DockerImagePuller Puller(DockerClient engine, params RegistryMirror[] mirrors) => new(
+    /// <summary>The agent's puller on the engine: one attempt, and a stall is <paramref name="stallTimeout"/> without a word (30 s unless told).</summary>
+    public static DockerImagePuller Puller(DockerClient engine, RegistryMirror[]? mirrors = null, TimeSpan? stallTimeout = null) => new(
         engine, new PullScheduler(new PullPolicy(1, TimeSpan.FromMinutes(2), 1, TimeSpan.FromSeconds(1))),
-        new Dictionary<string, RegistryCredential>(), mirrors, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+        new Dictionary<string, RegistryCredential>(), mirrors ?? [], stallTimeout ?? TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
 
     public static ImageReference Reference(string image) =>
         ImageReference.TryParse(image, out var reference) ? reference : throw new ArgumentException($"not an image reference: {image}");

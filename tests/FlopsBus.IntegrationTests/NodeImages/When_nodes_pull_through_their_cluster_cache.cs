@@ -41,8 +41,8 @@ public sealed class When_nodes_pull_through_their_cluster_cache : IAsyncLifetime
         var mirror = new RegistryMirror { Registry = TestEnvironment.Registry, Mirror = _cache.Address };
         using var node1 = Engine(1);
         using var node2 = Engine(2);
-        using var first = Puller(node1, mirror);
-        using var second = Puller(node2, mirror);
+        using var first = Puller(node1, [mirror]);
+        using var second = Puller(node2, [mirror]);
 
         var firstPull = await first.PullAsync(Reference(_image), CancellationToken.None);
         var crossedForTheFirst = _uplink.BytesCarried;
