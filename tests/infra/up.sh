@@ -75,36 +75,23 @@ else
 fi
 
 # ---- per-node engines: one dockerd per simulated node (FLOPS_ENGINES of them, 0 for none), each with its
-# own data root, exec root (so its own containerd), pid file and socket under $STATE/engines/<i>/, which the
-# tests reach with `docker -H unix://$STATE/engines/<i>/docker.sock`. Missing ones start together, then are
-# waited for together, so ten engines take about as long as one.
+# own state and socket under $STATE/engines/<i>/ (node-engine.sh), which the tests reach with
+# `docker -H unix://$STATE/engines/<i>/docker.sock`. Missing ones start together, then are waited for
+# together, so ten engines take about as long as one.
 ENGINES=${FLOPS_ENGINES:-3}
 [[ $ENGINES =~ ^[0-9]+$ ]] || fail engines /dev/null "FLOPS_ENGINES=$ENGINES is not a number"
-engine_sock() { echo "unix://$STATE/engines/$1/docker.sock"; }   # keep $STATE short: sockets max ~100 chars
-engine_up() { timeout 10 "$DOCKER" -H "$(engine_sock "$1")" version; }
+NODE_ENGINE="$ROOT/tests/infra/node-engine.sh"
 if ((ENGINES > 0)); then
-    starting=() pids=()
+    started=0
     for ((i = 1; i <= ENGINES; i++)); do
-        engine_up "$i" >/dev/null 2>&1 && continue
-        d="$STATE/engines/$i"
-        mkdir -p "$d"
-        pid=$(cat "$d/docker.pid" 2>/dev/null || true)
-        if [[ -n $pid ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"dockerd"*"$d/docker.sock"* ]]; then
-            pids+=("$pid")   # still starting (or stuck): wait for it rather than start a second one
-        else
-            rm -f "$d/docker.pid"   # a stale pid file makes dockerd refuse to start
-            start_detached "$d/dockerd.log" dockerd --bridge=none --iptables=false --ip-masq=false \
-                --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" -H "$(engine_sock "$i")"
-            pids+=("$!")
-        fi
-        starting+=("$i")
+        timeout 10 "$DOCKER" -H "unix://$STATE/engines/$i/docker.sock" version >/dev/null 2>&1 && continue
+        bash "$NODE_ENGINE" start "$i" && started=$((started + 1))
     done
-    for k in "${!starting[@]}"; do
-        i=${starting[k]}
-        wait_for 60 "${pids[k]}" engine_up "$i" \
-            || fail "engine $i" "$STATE/engines/$i/dockerd.log" "docker -H $(engine_sock "$i") version does not answer"
+    for ((i = 1; i <= ENGINES; i++)); do
+        bash "$NODE_ENGINE" wait "$i" 60 2>>"$STATE/engines.log" \
+            || fail "engine $i" "$STATE/engines.log" "node engine $i does not answer"
     done
-    report engines "$ENGINES up (${#starting[@]} started)"
+    report engines "$ENGINES up ($started started)"
 fi
 
 # ---- image registry

@@ -94,23 +94,25 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
     }
 
     /// <summary>
-    /// Follows the container's output until it exits. When the engine goes away meanwhile, waits for it and follows on
-    /// from the last line's second (the engine's timestamps are per second, so a line may come twice; the saga takes a
-    /// repeated fact as a no-op); a container that ended while the engine was away is reported with its exit code.
+    /// Follows the container's output until it exits. When the engine goes away meanwhile (an outage, or a restart with
+    /// live-restore), waits for it and follows on from the last line read: the engine gives lines from that instant on,
+    /// that line included, which is passed over, so each line is handed on once. A container that ended while the
+    /// engine was away is reported with its exit code.
     /// </summary>
     public async Task<long> FollowAsync(string containerId, Func<ActorOutputLine, Task> onLine, CancellationToken cancellationToken)
     {
-        DateTimeOffset? lastLine = null;
+        ActorOutputLine? last = null;
         while (true)
         {
             try
             {
                 var parameters = new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true, Timestamps = true };
-                if (lastLine is { } since) parameters.Since = since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (last is not null) parameters.Since = UnixTime(last.At);
                 using (var stream = await docker.Containers.GetContainerLogsAsync(containerId, tty: false, parameters, cancellationToken))
                     await DockerLogLines.ReadAsync(stream, line =>
                     {
-                        lastLine = line.At;
+                        if (last is not null && (line.At < last.At || line == last)) return Task.CompletedTask;   // read before the engine went
+                        last = line;
                         return onLine(line);
                     }, cancellationToken);
                 var exit = await docker.Containers.WaitContainerAsync(containerId, cancellationToken);
@@ -121,6 +123,14 @@ public sealed class DockerActorRuntime(DockerClient docker, DockerImagePuller pu
                 await outages.WaitForTheEngine(e, cancellationToken);
             }
         }
+    }
+
+    /// <summary>The engine's form of an instant, seconds and nanoseconds since the epoch ("since" is inclusive).</summary>
+    private static string UnixTime(DateTimeOffset at)
+    {
+        var sinceEpoch = at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{sinceEpoch / TimeSpan.TicksPerSecond}.{sinceEpoch % TimeSpan.TicksPerSecond * 100:D9}");
     }
 
     public Task RemoveAsync(string name, CancellationToken cancellationToken) =>
