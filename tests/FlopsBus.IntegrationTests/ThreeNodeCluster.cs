@@ -15,11 +15,13 @@ namespace FlopsBus.IntegrationTests;
 /// the agents reach the broker through <see cref="AgentLinks"/>, a relay the test can cut; with
 /// <paramref name="connectionString"/>, the saga's database is there (a PostgreSQL server the test may stop); with
 /// <paramref name="engineThroughRelay"/> each agent reaches its engine through a relay of <see cref="EngineLinks"/>; with
-/// <paramref name="agentSettings"/>, every agent has those settings too (a registry cache, say).
+/// <paramref name="agentSettings"/>, every agent has those settings too (a registry cache, say). The nodes' ports for
+/// aggregators are 15 from a random base in 27000-28999, or in <paramref name="portBases"/> for a cluster that runs
+/// beside another one (the two must not share ports: all nodes share the machine's).
 /// </summary>
 public sealed class ThreeNodeCluster(
     bool agentsThroughRelay = false, string? connectionString = null, bool engineThroughRelay = false,
-    IReadOnlyDictionary<string, string>? agentSettings = null) : IAsyncLifetime
+    IReadOnlyDictionary<string, string>? agentSettings = null, (int From, int To)? portBases = null) : IAsyncLifetime
 {
     private const int Nodes = 3;
 
@@ -59,7 +61,8 @@ public sealed class ThreeNodeCluster(
         await System.InitializeAsync();
         // Below the ephemeral range (32768 and up) and apart from the agent tests' 30000-32500 and the agent default
         // 29000-29099; five ports a node leave room for the customer's tracking server beside the aggregators.
-        var basePort = 27000 + Random.Shared.Next(0, 100) * 20;
+        var (from, to) = portBases ?? (27000, 29000);
+        var basePort = from + Random.Shared.Next(0, (to - from) / 20) * 20;
         string[][] addOns = [[], [NodeAddOns.FlopsLearner], [NodeAddOns.FlopsLearner]];
         // Nodes = addOns.Length: one engine per node.
         for (var i = 0; i < addOns.Length; i++)
