@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using FlopsBus.Deployment;
 using FlopsBus.Hosting;
+using FlopsBus.Planner;
 using FlopsBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -12,13 +14,13 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Benchmarks;
 
 /// <summary>
-/// Worker nodes, each an agent process, driven over a virtual host of their own on the broker as the planner drives
+/// Worker nodes, each an agent process, on a virtual host (and database) of their own, driven as the planner drives
 /// them: a deployment is a set of <see cref="DeployActor"/> commands sent at once, over when every learner is connected.
+/// Optionally the planner and the saga run in this process too, for deployments from submission to READY.
 /// </summary>
 public sealed class AgentSide : IAsyncDisposable
 {
-    private readonly string _vhost = $"flops-bench-{Guid.NewGuid():N}"[..24];
-    private readonly RabbitMqManagement _management = new();
+    private readonly IsolatedBrokerAndDatabase _isolated;
     private readonly List<AgentProcess> _agents = [];
     private IHost _host = null!;
     private RecordedEvents _events = null!;
@@ -28,32 +30,39 @@ public sealed class AgentSide : IAsyncDisposable
     public RecordedEvents Events => _events;
 
     /// <summary>A node name unique to this run, so nothing of an earlier run is mistaken for it.</summary>
-    public string NodeName(string name) => $"bench-{name}-{_vhost[^6..]}";
+    public string NodeName(string name) => $"bench-{name}-{_isolated.VirtualHost[^6..]}";
+
+    public IBus Bus => _host.Services.GetRequiredService<IBus>();
+    public IServiceProvider Services => _host.Services;
+
+    private AgentSide(IsolatedBrokerAndDatabase isolated) => _isolated = isolated;
 
     /// <param name="nodes">Per node: its name (<see cref="NodeName"/>) and its Agent settings.</param>
-    public static async Task<AgentSide> Start(Func<AgentSide, IEnumerable<(string Node, IReadOnlyDictionary<string, string> Settings)>> nodes)
+    /// <param name="plannerSettings">Given, the planner and the saga run in this process with these settings.</param>
+    public static async Task<AgentSide> Start(Func<AgentSide, IEnumerable<(string Node, IReadOnlyDictionary<string, string> Settings)>> nodes,
+        IReadOnlyDictionary<string, string?>? plannerSettings = null)
     {
-        var side = new AgentSide();
-        await side._management.CreateVirtualHost(side._vhost);
-        var bus = new Dictionary<string, string?>
-        {
-            ["Bus:Host"] = TestEnvironment.RabbitHost, ["Bus:VirtualHost"] = side._vhost,
-            ["Bus:Username"] = TestEnvironment.RabbitUser, ["Bus:Password"] = TestEnvironment.RabbitPassword,
-        };
+        var side = new AgentSide(await IsolatedBrokerAndDatabase.Create("flops-bench"));
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(bus);
+        builder.Configuration.AddInMemoryCollection(side._isolated.BusSettings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddFlopsBus(builder.Configuration, _ => { });
+        if (plannerSettings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(plannerSettings);
+            builder.Services.AddPlannerServices(builder.Configuration);
+        }
+        builder.Services.AddFlopsBus(builder.Configuration, bus =>
+        {
+            if (plannerSettings is null) return;
+            bus.AddPlanner();
+            bus.AddDeploymentSaga(side._isolated.ConnectionString, new DeploymentOptions());
+        });
         side._host = builder.Build();
         await side._host.StartAsync();
-        side._events = await RecordedEvents.Start(side._host.Services.GetRequiredService<IBus>());
+        side._events = await RecordedEvents.Start(side.Bus);
 
         foreach (var (node, settings) in nodes(side))
-        {
-            var account = await side._management.AddNode(side._vhost, node);
-            var nodeBus = new Dictionary<string, string?>(bus) { ["Bus:Username"] = account.Username, ["Bus:Password"] = account.Password };
-            side._agents.Add(new AgentProcess(node, nodeBus, settings));
-        }
+            side._agents.Add(new AgentProcess(node, await side._isolated.NodeBusSettings(node), settings));
         foreach (var agent in side._agents)
             await agent.WaitForOutput($"Node {agent.NodeId} registered", TimeSpan.FromSeconds(60));
         return side;
@@ -86,7 +95,7 @@ public sealed class AgentSide : IAsyncDisposable
     public async Task<TimeSpan> Deploy(IReadOnlyList<DeployActor> actors, TimeSpan patience)
     {
         _deployed = actors;
-        var bus = _host.Services.GetRequiredService<IBus>();
+        var bus = Bus;
         var endpoints = new Dictionary<string, ISendEndpoint>();
         foreach (var node in _deployed.Select(a => a.NodeId).Distinct())
             endpoints[node] = await bus.GetSendEndpoint(EndpointNames.AgentAddress(node));
@@ -107,7 +116,7 @@ public sealed class AgentSide : IAsyncDisposable
 
     public async Task Remove()
     {
-        var bus = _host.Services.GetRequiredService<IBus>();
+        var bus = Bus;
         foreach (var actor in _deployed)
         {
             var agent = await bus.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
@@ -124,7 +133,6 @@ public sealed class AgentSide : IAsyncDisposable
         await _events.DisposeAsync();
         await _host.StopAsync();
         _host.Dispose();
-        await _management.DeleteVirtualHost(_vhost);
-        _management.Dispose();
+        await _isolated.DisposeAsync();
     }
 }

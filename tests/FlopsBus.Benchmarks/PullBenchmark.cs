@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using FlopsBus.Agent;
 using FlopsBus.Contracts;
+using FlopsBus.Planner;
+using Microsoft.Extensions.DependencyInjection;
 using FlopsBus.Testing;
 
 namespace FlopsBus.Benchmarks;
@@ -37,6 +39,7 @@ public static class PullBenchmark
                           $"cluster cache at {cache.Address}; images {imageBytes / 1e6:0} MB compressed.");
 
         var basePort = 31000 + Random.Shared.Next(0, 50) * 30;
+        // The planner and the saga run too, for the image locality rounds (the pull rounds drive the agents directly).
         await using var agents = await AgentSide.Start(side => Enumerable.Range(1, nodes).Select(n => (side.NodeName($"edge{n}"), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>
         {
             ["Runtime"] = "docker",
@@ -47,7 +50,11 @@ public static class PullBenchmark
             ["AllowedRegistries:0"] = registry,
             ["RegistryMirrors:0:Registry"] = registry,
             ["RegistryMirrors:0:Mirror"] = cache.Address,
-        })));
+            // Ports for the aggregators the planner places: the nodes share the machine's.
+            ["PortRangeStart"] = (28000 + n * 10).ToString(),
+            ["PortRangeEnd"] = (28000 + n * 10 + 9).ToString(),
+            ["HeartbeatInterval"] = "00:00:01",
+        })), new Dictionary<string, string?> { ["Planner:AllowedRegistries:0"] = registry, ["Planner:TrackingImage"] = "" });
         var idle = agents.Agents.Select(a => a.ResidentBytes).ToList();
         var firstHeartbeat = agents.Agents.Select(a => a.FirstPrinted($"Node {a.NodeId} registered")!.Value).ToList();
         var nodeNames = agents.Agents.Select(a => a.NodeId).ToList();
@@ -95,6 +102,9 @@ public static class PullBenchmark
             Console.WriteLine($"pull: {flopsMs / rawMs:0.00}x raw docker ({flopsMs:0} ms vs {rawMs:0} ms), " +
                               $"uplink {Medians.Of(results.Select(x => (double)x.FlopsBus.Uplink)) / 1e6:0} MB vs {Medians.Of(results.Select(x => (double)x.Raw.Uplink)) / 1e6:0} MB " +
                               $"per project (images {imageBytes / 1e6:0} MB) at {nodes} nodes");
+            var locality = await Locality(agents, cache, engines, aggregatorImage, learnerImage, rounds);
+            Console.WriteLine($"locality: second project {locality.Second:0} ms vs {locality.Floor:0} ms warm floor ({locality.Second / locality.Floor:0.00}x), " +
+                              $"submission to READY at {nodes} nodes");
             Console.WriteLine($"agent footprint: {Medians.Of(idle.Select(b => (double)b)) / 1e6:0} MB RSS idle, {Medians.Of(busy.Select(b => (double)b)) / 1e6:0} MB with 2 actors, " +
                               $"{Medians.Of(firstHeartbeat.Select(t => t.TotalMilliseconds)):0} ms to first heartbeat");
             return 0;
@@ -108,6 +118,69 @@ public static class PullBenchmark
             }
             data.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Image locality, through the planner and the saga, from submission to READY: a second project on the caches a first
+    /// one left (every node holds the learner's image, one node the aggregator's) against the floor, the same project
+    /// with every image on every node. Only the planner's choice of node for the aggregator differs. Alternating, medians.
+    /// </summary>
+    private static async Task<(double Second, double Floor)> Locality(AgentSide side, ClusterImageCache cache, IReadOnlyList<string> engines,
+        string aggregatorImage, string learnerImage, int rounds)
+    {
+        var registry = aggregatorImage[..aggregatorImage.IndexOf('/')];
+        var throughCache = aggregatorImage.Replace(registry, cache.Address);
+        async Task AggregatorImageOn(IEnumerable<string> holding)
+        {
+            var holders = holding.ToHashSet();
+            foreach (var engine in engines)
+            {
+                var holds = (await DockerCli.Run(["-H", engine, "images", "-q", aggregatorImage])).Trim().Length > 0;
+                if (holders.Contains(engine) && !holds)
+                {
+                    await DockerCli.Run(["-H", engine, "pull", "-q", throughCache]);
+                    await DockerCli.Run(["-H", engine, "tag", throughCache, aggregatorImage]);
+                    await DockerCli.Run(["-H", engine, "rmi", throughCache]);
+                }
+                else if (!holders.Contains(engine) && holds)
+                    await DockerCli.Run(["-H", engine, "rmi", aggregatorImage]);
+            }
+            // The planner places on what the nodes last reported (a heartbeat a second): wait until it knows.
+            var registryOfNodes = side.Services.GetRequiredService<NodeRegistry>();
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+            while (registryOfNodes.LiveNodes().Count(n => n.CachedImages.Contains(aggregatorImage)) != holders.Count)
+            {
+                if (DateTimeOffset.UtcNow > deadline) throw new TimeoutException($"The planner does not see {aggregatorImage} on {holders.Count} nodes");
+                await Task.Delay(100);
+            }
+        }
+        async Task<double> SubmitToReady()
+        {
+            var project = new ProjectSubmitted
+            {
+                ProjectId = Guid.NewGuid(), CustomerId = "bench", Learners = engines.Count, DataTags = ["mnist"],
+                AggregatorImage = aggregatorImage, LearnerImage = learnerImage,
+            };
+            var clock = Stopwatch.StartNew();
+            await side.Bus.Publish(project);
+            await side.Events.WaitFor<ProjectReady>(r => r.ProjectId == project.ProjectId, Patience);
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            await side.Bus.Publish(new CancelProject { ProjectId = project.ProjectId, Reason = "bench round over" });
+            await side.Events.WaitFor<ActorRemoved>(r => r.ProjectId == project.ProjectId, Patience, count: engines.Count + 1);
+            return elapsed;
+        }
+
+        var (second, floor) = (new List<double>(), new List<double>());
+        Console.WriteLine($"{"round",5}  {"second ms",9}  {"floor ms",8}");
+        for (var round = 1; round <= rounds; round++)
+        {
+            await AggregatorImageOn(engines.Skip(round % engines.Count).Take(1));
+            second.Add(await SubmitToReady());
+            await AggregatorImageOn(engines);
+            floor.Add(await SubmitToReady());
+            Console.WriteLine($"{round,5}  {second[^1],9:0}  {floor[^1],8:0}");
+        }
+        return (Medians.Of(second), Medians.Of(floor));
     }
 
     /// <summary>raw-docker-cluster.sh from its start to its end, when the last learner has connected.</summary>
