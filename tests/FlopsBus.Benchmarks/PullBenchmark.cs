@@ -53,7 +53,7 @@ public static class PullBenchmark
             // Ports for the aggregators the planner places: the nodes share the machine's.
             ["PortRangeStart"] = (28000 + n * 10).ToString(),
             ["PortRangeEnd"] = (28000 + n * 10 + 9).ToString(),
-            ["HeartbeatInterval"] = "00:00:01",
+            ["HeartbeatInterval"] = "00:00:02",
         })), new Dictionary<string, string?> { ["Planner:AllowedRegistries:0"] = registry, ["Planner:TrackingImage"] = "" });
         var idle = agents.Agents.Select(a => a.ResidentBytes).ToList();
         var firstHeartbeat = agents.Agents.Select(a => a.FirstPrinted($"Node {a.NodeId} registered")!.Value).ToList();
@@ -145,7 +145,7 @@ public static class PullBenchmark
                 else if (!holders.Contains(engine) && holds)
                     await DockerCli.Run(["-H", engine, "rmi", aggregatorImage]);
             }
-            // The planner places on what the nodes last reported (a heartbeat a second): wait until it knows.
+            // The planner places on what the nodes last reported (a heartbeat every 2 s): wait until it knows.
             var registryOfNodes = side.Services.GetRequiredService<NodeRegistry>();
             var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
             while (registryOfNodes.LiveNodes().Count(n => n.CachedImages.Contains(aggregatorImage)) != holders.Count)

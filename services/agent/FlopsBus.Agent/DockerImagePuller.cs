@@ -39,7 +39,7 @@ public sealed class DockerImagePuller(
             var throughCache = image with { Registry = mirror.Mirror };
             try
             {
-                var pulled = await Transfer(throughCache, image, Login(image, mirror.Mirror), cancellationToken);
+                var pulled = await Transfer(throughCache, image, Login(image, mirror.Mirror), mirror.StallTimeout, cancellationToken);
                 await NameAsTheRegistryDoes(throughCache, image, cancellationToken);
                 return pulled;
             }
@@ -49,7 +49,7 @@ public sealed class DockerImagePuller(
                     mirror.Mirror, image, failure.Message, image.Registry);
             }
         }
-        return await Transfer(image, image, Login(image, image.Registry), cancellationToken);
+        return await Transfer(image, image, Login(image, image.Registry), stallTimeout, cancellationToken);
     }
 
     /// <summary>
@@ -63,20 +63,21 @@ public sealed class DockerImagePuller(
             await docker.Images.TagImageAsync(throughCache.ToString(),
                 new ImageTagParameters { RepositoryName = image.FromImage, Tag = image.Tag, Force = true }, cancellationToken);
         else
-            await Transfer(image, image, Login(image, image.Registry), cancellationToken);
+            await Transfer(image, image, Login(image, image.Registry), stallTimeout, cancellationToken);
         // Untags only: the layers belong to the image under its registry's name now.
         await docker.Images.DeleteImageAsync(throughCache.ToString(), new ImageDeleteParameters { NoPrune = true }, cancellationToken);
     }
 
     /// <param name="image">What is pulled: the image as its registry names it, or as the cluster's cache does.</param>
     /// <param name="wanted">The image as the actor names it, under which progress is reported.</param>
-    private async Task<PullResult> Transfer(ImageReference image, ImageReference wanted, AuthConfig login, CancellationToken cancellationToken)
+    /// <param name="patience">How long the transfer may go without a word from the engine before it counts as stalled.</param>
+    private async Task<PullResult> Transfer(ImageReference image, ImageReference wanted, AuthConfig login, TimeSpan patience, CancellationToken cancellationToken)
     {
         var progress = new Progress(clock);
         _transfers[wanted.ToString()] = progress;
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var watch = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(stallTimeout.TotalSeconds / 4, 0.05, 1)), clock);
-        var watching = WatchForStall(progress, watch, stall);
+        using var watch = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(patience.TotalSeconds / 4, 0.05, 1)), clock);
+        var watching = WatchForStall(progress, watch, patience, stall);
         try
         {
             await docker.Images.CreateImageAsync(
@@ -85,7 +86,7 @@ public sealed class DockerImagePuller(
         }
         catch (Exception e) when (e is not DockerApiException && stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new PullFailure($"pulling {image} stalled", $"nothing came over the wire for {stallTimeout.TotalSeconds:0.#} s", transient: true);
+            throw new PullFailure($"pulling {image} stalled", $"nothing came over the wire for {patience.TotalSeconds:0.#} s", transient: true);
         }
         catch (DockerApiException e)
         {
@@ -115,11 +116,11 @@ public sealed class DockerImagePuller(
         return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0, progress.BytesDownloaded);
     }
 
-    /// <summary>Cancels <paramref name="stall"/> once the transfer has gone <c>stallTimeout</c> without a word from the engine.</summary>
-    private async Task WatchForStall(Progress progress, PeriodicTimer watch, CancellationTokenSource stall)
+    /// <summary>Cancels <paramref name="stall"/> once the transfer has gone <paramref name="patience"/> without a word from the engine.</summary>
+    private async Task WatchForStall(Progress progress, PeriodicTimer watch, TimeSpan patience, CancellationTokenSource stall)
     {
         while (await watch.WaitForNextTickAsync())
-            if (clock.GetUtcNow() - progress.LastWord > stallTimeout)
+            if (clock.GetUtcNow() - progress.LastWord > patience)
             {
                 await stall.CancelAsync();
                 return;

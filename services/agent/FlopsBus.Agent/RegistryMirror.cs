@@ -9,4 +9,10 @@ public sealed class RegistryMirror
 {
     public string Registry { get; set; } = "";
     public string Mirror { get; set; } = "";
+    /// <summary>
+    /// How long a pull through the cache may go without a byte before it counts as stalled. Longer than
+    /// Agent:PullStallTimeout: the cache holds a node's request for a layer it is fetching for another node, silent until
+    /// that fetch is done, which over a thin uplink takes minutes for a large layer.
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
