@@ -2,7 +2,8 @@ using FlopsBus.Benchmarks;
 
 return args.FirstOrDefault() switch
 {
-    "planner" => PlannerBenchmark.Run(),
+    // planner [nodes]...
+    "planner" => PlannerBenchmark.Run(args.Length > 1 ? args[1..].Select(int.Parse).ToList() : [5000, 50_000]),
     "saga" => await SagaBenchmark.Run(),
     "agent" => await AgentBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 11),
     // pull [rounds] [nodes] [uplink Mbit/s]
@@ -13,6 +14,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s]");
+    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s]");
     return 2;
 }

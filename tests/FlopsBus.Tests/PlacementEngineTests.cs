@@ -25,7 +25,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("plain-1", false), Node("plain-2", false), Node("learner-1", true), Node("learner-2", true) };
 
-        var result = PlacementEngine.Place(Request(6), nodes);
+        var result = PlacementEngine.Place(Request(6), new NodeIndex(nodes));
 
         Assert.True(result.Succeeded, result.Failure);
         Assert.All(result.Assignments.Where(a => a.Role == ActorRoles.Learner), a => Assert.StartsWith("learner-", a.NodeId));
@@ -37,7 +37,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("l1", true, cpu: 4000), Node("l2", true, cpu: 2000), Node("l3", true, cpu: 1000) };
 
-        var result = PlacementEngine.Place(Request(5), nodes);
+        var result = PlacementEngine.Place(Request(5), new NodeIndex(nodes));
 
         var perNode = result.Assignments.Where(a => a.Role == ActorRoles.Learner).GroupBy(a => a.NodeId).ToDictionary(g => g.Key, g => g.Count());
         // Three distinct nodes take one each; the two left go where most is free: l1 (3500 then 3000 left) twice.
@@ -49,7 +49,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("l1", true, port: 41010), Node("plain", false, port: 41020) };
 
-        var aggregator = PlacementEngine.Place(Request(1), nodes).Assignments.Single(a => a.Role == ActorRoles.Aggregator);
+        var aggregator = PlacementEngine.Place(Request(1), new NodeIndex(nodes)).Assignments.Single(a => a.Role == ActorRoles.Aggregator);
 
         Assert.Equal("plain", aggregator.NodeId);
         Assert.Equal(41020, aggregator.Port);
@@ -60,7 +60,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("plain-1", false, cpu: 8000), Node("plain-2", false, cached: ["127.0.0.1:5000/a:1"]), Node("l1", true, cpu: 8000), Node("l2", true, cached: ["127.0.0.1:5000/l:1"]) };
 
-        var result = PlacementEngine.Place(Request(1), nodes);
+        var result = PlacementEngine.Place(Request(1), new NodeIndex(nodes));
 
         Assert.Equal("plain-2", result.Assignments.Single(a => a.Role == ActorRoles.Aggregator).NodeId);
         Assert.Equal("l2", result.Assignments.Single(a => a.Role == ActorRoles.Learner).NodeId);
@@ -71,13 +71,38 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("plain", false, cached: ["127.0.0.1:5000/l:1"]), Node("l1", true) };
 
-        Assert.Equal("l1", PlacementEngine.Place(Request(1), nodes).Assignments.Single(a => a.Role == ActorRoles.Learner).NodeId);
+        Assert.Equal("l1", PlacementEngine.Place(Request(1), new NodeIndex(nodes)).Assignments.Single(a => a.Role == ActorRoles.Learner).NodeId);
+    }
+
+    [Fact]
+    public void Learner_nodes_are_ranked_by_what_this_decision_leaves_them()
+    {
+        // No plain worker: the aggregator takes 500 from l1, which then has less left than l2 and l3.
+        var nodes = new[] { Node("l1", true, cpu: 4000), Node("l2", true, cpu: 3900), Node("l3", true, cpu: 3800) };
+
+        var result = PlacementEngine.Place(Request(2), new NodeIndex(nodes));
+
+        Assert.Equal("l1", result.Assignments.Single(a => a.Role == ActorRoles.Aggregator).NodeId);
+        Assert.Equal(["l2", "l3"], result.Assignments.Where(a => a.Role == ActorRoles.Learner).Select(a => a.NodeId));
+    }
+
+    [Fact]
+    public void The_only_node_that_fits_is_found_however_far_down_the_order_it_is()
+    {
+        // Twenty learner nodes with the most cpu but no memory left for a learner; one with little cpu that fits.
+        var nodes = Enumerable.Range(0, 20).Select(i => Node($"full-{i}", true, cpu: 8000, memory: 100))
+            .Append(Node("fits", true, cpu: 600, memory: 1024)).Append(Node("plain", false)).ToArray();
+
+        var result = PlacementEngine.Place(Request(1), new NodeIndex(nodes));
+
+        Assert.True(result.Succeeded, result.Failure);
+        Assert.Equal("fits", result.Assignments.Single(a => a.Role == ActorRoles.Learner).NodeId);
     }
 
     [Fact]
     public void No_node_with_the_add_on_fails_at_once_with_NO_QUALIFIED_WORKER_FOUND()
     {
-        var result = PlacementEngine.Place(Request(2), [Node("plain-1", false), Node("plain-2", false)]);
+        var result = PlacementEngine.Place(Request(2), new NodeIndex([Node("plain-1", false), Node("plain-2", false)]));
 
         Assert.Equal(PlacementFailureCodes.NoQualifiedWorkerFound, result.FailureCode);
         Assert.Contains("flops-learner", result.Failure);
@@ -86,7 +111,7 @@ public class PlacementEngineTests
 
     [Fact]
     public void No_live_node_at_all_is_NO_QUALIFIED_WORKER_FOUND() =>
-        Assert.Equal(PlacementFailureCodes.NoQualifiedWorkerFound, PlacementEngine.Place(Request(1), []).FailureCode);
+        Assert.Equal(PlacementFailureCodes.NoQualifiedWorkerFound, PlacementEngine.Place(Request(1), new NodeIndex([])).FailureCode);
 
     [Fact]
     public void Too_little_capacity_is_NO_WORKER_CAPACITY_with_how_much_there_is()
@@ -94,8 +119,8 @@ public class PlacementEngineTests
         // Two learner nodes with room for two learners each: five do not fit.
         NodeCandidate[] Nodes() => [Node("plain", false), Node("l1", true, cpu: 1000), Node("l2", true, cpu: 1000)];
 
-        Assert.True(PlacementEngine.Place(Request(4), Nodes()).Succeeded);
-        var result = PlacementEngine.Place(Request(5), Nodes());
+        Assert.True(PlacementEngine.Place(Request(4), new NodeIndex(Nodes())).Succeeded);
+        var result = PlacementEngine.Place(Request(5), new NodeIndex(Nodes()));
 
         Assert.Equal(PlacementFailureCodes.NoWorkerCapacity, result.FailureCode);
         Assert.Equal("5 learners need 500 cpu millis and 256 MB each; the 2 nodes with the 'flops-learner' add-on have room for 4.", result.Failure);
@@ -106,7 +131,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("l1", true, port: 0) };
 
-        Assert.Equal(PlacementFailureCodes.NoWorkerCapacity, PlacementEngine.Place(Request(1), nodes).FailureCode);
+        Assert.Equal(PlacementFailureCodes.NoWorkerCapacity, PlacementEngine.Place(Request(1), new NodeIndex(nodes)).FailureCode);
     }
 
     [Fact]
@@ -114,7 +139,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("plain", false), Node("l1", true) };
 
-        PlacementEngine.Place(Request(3), nodes);
+        PlacementEngine.Place(Request(3), new NodeIndex(nodes));
 
         Assert.All(nodes, n => Assert.Equal(4000, n.FreeCpuMillis));
     }
@@ -124,9 +149,19 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("l1", true, cpu: 8000), Node("l2", true) };
 
-        var result = PlacementEngine.PlaceLearner(Request(1), nodes, excludeNodeId: "l1", cluster: null);
+        var result = PlacementEngine.PlaceLearner(Request(1), new NodeIndex(nodes), excludeNodeId: "l1", cluster: null);
 
         Assert.Equal("l2", result.Assignments.Single().NodeId);
+    }
+
+    [Fact]
+    public void A_replacement_learner_of_a_cluster_stays_in_that_cluster()
+    {
+        var nodes = new[] { Node("a-l1", true, cluster: "a"), Node("a-l2", true, cpu: 1000, cluster: "a"), Node("b-l1", true, cpu: 8000, cluster: "b") };
+
+        var result = PlacementEngine.PlaceLearner(Request(1), new NodeIndex(nodes), excludeNodeId: "a-l1", cluster: "a");
+
+        Assert.Equal("a-l2", result.Assignments.Single().NodeId);
     }
 
     [Fact]
@@ -138,7 +173,7 @@ public class PlacementEngineTests
             Node("b-l1", true, cluster: "b", port: 41030),
         };
 
-        var result = PlacementEngine.Place(Request(3) with { Mode = ProjectModes.Hierarchical }, nodes);
+        var result = PlacementEngine.Place(Request(3) with { Mode = ProjectModes.Hierarchical }, new NodeIndex(nodes));
 
         Assert.True(result.Succeeded, result.Failure);
         Assert.Single(result.Assignments, a => a.Role == ActorRoles.RootAggregator);
@@ -158,7 +193,7 @@ public class PlacementEngineTests
     {
         var nodes = new[] { Node("a-l1", true, cluster: "a", port: 41000), Node("b-l1", true, cpu: 600, cluster: "b", port: 41010) };
 
-        var result = PlacementEngine.Place(Request(2) with { Mode = ProjectModes.Hierarchical }, nodes);
+        var result = PlacementEngine.Place(Request(2) with { Mode = ProjectModes.Hierarchical }, new NodeIndex(nodes));
 
         Assert.Equal(PlacementFailureCodes.NoWorkerCapacity, result.FailureCode);
         Assert.Contains("cluster 'b'", result.Failure);

@@ -6,7 +6,8 @@ namespace FlopsBus.Planner;
 /// One worker node as the planner sees it: what it reported, and the actors that hold its capacity and ports.
 /// Long-lived and updated in place, so placing a project does not copy thousands of nodes. An actor holds the
 /// node once, whether this planner placed it (sent, perhaps not yet running) or the node reports it (placed
-/// before this planner started, or by another).
+/// before this planner started, or by another). Every change is told to the <see cref="NodeIndex"/> it is in, so the
+/// index placement reads never lags behind.
 /// </summary>
 public sealed class NodeCandidate
 {
@@ -36,6 +37,12 @@ public sealed class NodeCandidate
 
     public bool Caches(string image) => _cachedImages.Contains(image);
 
+    /// <summary>Replaced, never changed, when the node reports other images: the index compares them by reference first.</summary>
+    internal IReadOnlySet<string> CachedImages => _cachedImages;
+
+    /// <summary>The index that files this node, if any.</summary>
+    internal NodeIndex? Index { get; set; }
+
     public bool Fits(ActorResources r, int alreadyTakenCpu = 0, int alreadyTakenMemory = 0) =>
         FreeCpuMillis - alreadyTakenCpu >= r.CpuMillis && FreeMemoryMb - alreadyTakenMemory >= r.MemoryMb;
 
@@ -56,6 +63,7 @@ public sealed class NodeCandidate
         if (!ReferenceEquals(Node?.CachedImages, node.CachedImages)) _cachedImages = [.. node.CachedImages];
         Node = node;
         IsLearnerNode = node.AddOns.Contains(NodeAddOns.FlopsLearner, StringComparer.OrdinalIgnoreCase);
+        Index?.Refile(this);
     }
 
     /// <summary>Counts the actor's resources and port against this node; false when it already does.</summary>
@@ -70,6 +78,7 @@ public sealed class NodeCandidate
         HeldCpuMillis += placed.Actor.Resources.CpuMillis;
         HeldMemoryMb += placed.Actor.Resources.MemoryMb;
         if (placed.Actor.ListenPort is { } p) _ports.Add(p);
+        Index?.Refile(this);
         return true;
     }
 
@@ -79,6 +88,7 @@ public sealed class NodeCandidate
         HeldCpuMillis -= holder.Placed.Actor.Resources.CpuMillis;
         HeldMemoryMb -= holder.Placed.Actor.Resources.MemoryMb;
         if (holder.Placed.Actor.ListenPort is { } p) _ports.Remove(p);
+        Index?.Refile(this);
         return holder.Placed;
     }
 

@@ -24,7 +24,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     }
 
     private readonly Dictionary<string, Entry> _nodes = new();
-    private readonly List<NodeCandidate> _live = [];
+    private readonly NodeIndex _live = new([]);
     private readonly DateTimeOffset _started = clock.GetUtcNow();
     private TimeSpan _longestInterval;
     /// <summary>When this planner last heard from any node.</summary>
@@ -118,7 +118,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
 
     public IReadOnlyList<NodeSnapshot> LiveNodes()
     {
-        lock (Gate) return _live.Select(c => c.Node).ToList();
+        lock (Gate) return _live.Nodes.Select(c => c.Node).ToList();
     }
 
     /// <summary>Every node heard from, live or lost, with what is left of it.</summary>
@@ -135,7 +135,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     }
 
     /// <summary>The live nodes, for placement; read and change them only while holding <see cref="Gate"/>.</summary>
-    internal IReadOnlyList<NodeCandidate> Live => _live;
+    internal NodeIndex Live => _live;
 
     internal NodeCandidate? Find(string nodeId) => _nodes.TryGetValue(nodeId, out var entry) ? entry.Candidate : null;
 }

@@ -24,58 +24,62 @@ public sealed record PlacementResult(IReadOnlyList<ActorAssignment> Assignments,
 /// The placement decision, pure: no bus, no clock, no I/O, and it changes nothing it is given. Hard rules
 /// first (the learner add-on, capacity, a port for each aggregator, a cluster's learners in that cluster), then
 /// preferences as a score: spread a project's learners over distinct nodes, prefer nodes that already hold the
-/// image's layers, then the node with most free capacity. One pass over the nodes per role: a bounded heap
-/// picks the best learner nodes.
+/// image's layers, then the node with most free capacity. It reads the nodes through a <see cref="NodeIndex"/>,
+/// walking the sets the rules name from the most free cpu down only as far as a better node can still be, so a
+/// project costs about its own actors, whatever the cluster's size.
 /// </summary>
 public static class PlacementEngine
 {
-    public static PlacementResult Place(PlacementRequest request, IReadOnlyList<NodeCandidate> nodes)
+    /// <summary>
+    /// Where a listener (an aggregator, a tracking server) looks, best first: a node holding the image, then a
+    /// plain worker before a learner node (learner capacity is kept for learners), then the most free cpu. A node
+    /// holding the image that does not qualify is met again in a later set and does not qualify there either.
+    /// </summary>
+    private static readonly (bool HoldingImage, bool LearnerNodes)[] ListenerSets = [(true, false), (true, true), (false, false), (false, true)];
+
+    public static PlacementResult Place(PlacementRequest request, NodeIndex nodes)
     {
-        if (nodes.Count == 0)
+        if (nodes.CountNodes() == 0)
             return PlacementResult.Fail(PlacementFailureCodes.NoQualifiedWorkerFound, "No live worker node is known to the planner.");
-        var learnerNodes = nodes.Count(n => n.IsLearnerNode);
-        if (learnerNodes == 0)
+        if (nodes.CountLearnerNodes() == 0)
             return PlacementResult.Fail(PlacementFailureCodes.NoQualifiedWorkerFound,
-                $"Learners need a node with the '{NodeAddOns.FlopsLearner}' add-on; none of the {nodes.Count} live nodes has it.");
+                $"Learners need a node with the '{NodeAddOns.FlopsLearner}' add-on; none of the {nodes.CountNodes()} live nodes has it.");
 
         var draft = new Draft();
         return request.Mode == ProjectModes.Hierarchical
             ? PlaceHierarchical(request, nodes, draft)
             : PlaceAggregator(ActorRoles.Aggregator, 0, null, request, nodes, draft)
-              ?? PlaceLearners(request, request.Learners, 0, null, nodes, learnerNodes, draft, excludeNodeId: null)
+              ?? PlaceLearners(request, request.Learners, 0, null, nodes, draft, excludeNodeId: null)
               ?? new PlacementResult(draft.Assignments, null, null);
     }
 
     /// <summary>One learner again, away from the node it failed on (re-placement).</summary>
-    public static PlacementResult PlaceLearner(PlacementRequest request, IReadOnlyList<NodeCandidate> nodes, string excludeNodeId, string? cluster)
+    public static PlacementResult PlaceLearner(PlacementRequest request, NodeIndex nodes, string excludeNodeId, string? cluster)
     {
         var draft = new Draft();
-        var qualified = nodes.Count(n => n.IsLearnerNode && (cluster is null || n.Node.Cluster == cluster));
-        return PlaceLearners(request, 1, 0, cluster, nodes, qualified, draft, excludeNodeId) ?? new PlacementResult(draft.Assignments, null, null);
+        return PlaceLearners(request, 1, 0, cluster, nodes, draft, excludeNodeId) ?? new PlacementResult(draft.Assignments, null, null);
     }
 
     /// <summary>
     /// One root aggregator anywhere; in every cluster that has learner nodes and gets learners, one cluster
     /// aggregator and those learners, all inside the cluster. Learners are shared out by learner nodes per cluster.
     /// </summary>
-    private static PlacementResult PlaceHierarchical(PlacementRequest request, IReadOnlyList<NodeCandidate> nodes, Draft draft)
+    private static PlacementResult PlaceHierarchical(PlacementRequest request, NodeIndex nodes, Draft draft)
     {
         if (PlaceAggregator(ActorRoles.RootAggregator, 0, null, request, nodes, draft) is { } rootFailed)
             return rootFailed;
 
-        var clusters = nodes.Where(n => n.IsLearnerNode).GroupBy(n => n.Node.Cluster)
-            .Select(g => (Cluster: g.Key, LearnerNodes: g.Count()))
+        var clusters = nodes.ClustersWithLearnerNodes()
             .OrderByDescending(c => c.LearnerNodes).ThenBy(c => c.Cluster, StringComparer.Ordinal)
             .ToList();
         var shares = Share(request.Learners, clusters.Select(c => c.LearnerNodes).ToList());
         var learnerInstance = 0;
         for (var i = 0; i < clusters.Count && shares[i] > 0; i++)
         {
-            var (cluster, learnerNodes) = clusters[i];
-            var inCluster = nodes.Where(n => n.Node.Cluster == cluster).ToList();
-            if (PlaceAggregator(ActorRoles.ClusterAggregator, i, cluster, request, inCluster, draft) is { } failed)
+            var cluster = clusters[i].Cluster;
+            if (PlaceAggregator(ActorRoles.ClusterAggregator, i, cluster, request, nodes, draft) is { } failed)
                 return failed;
-            if (PlaceLearners(request, shares[i], learnerInstance, cluster, inCluster, learnerNodes, draft, excludeNodeId: null) is { } learnersFailed)
+            if (PlaceLearners(request, shares[i], learnerInstance, cluster, nodes, draft, excludeNodeId: null) is { } learnersFailed)
                 return learnersFailed;
             learnerInstance += shares[i];
         }
@@ -93,58 +97,47 @@ public static class PlacementEngine
     }
 
     /// <summary>A customer's tracking server: like an aggregator, any live worker with room and a free port.</summary>
-    public static PlacementResult PlaceTrackingServer(string image, ActorResources resources, IReadOnlyList<NodeCandidate> nodes)
+    public static PlacementResult PlaceTrackingServer(string image, ActorResources resources, NodeIndex nodes)
     {
-        if (nodes.Count == 0)
+        if (nodes.CountNodes() == 0)
             return PlacementResult.Fail(PlacementFailureCodes.NoQualifiedWorkerFound, "No live worker node is known to the planner.");
         var draft = new Draft();
         return PlaceListener(ActorRoles.TrackingServer, 0, null, image, resources, nodes, draft) ?? new PlacementResult(draft.Assignments, null, null);
     }
 
     private static PlacementResult? PlaceAggregator(string role, int instance, string? cluster, PlacementRequest request,
-        IReadOnlyList<NodeCandidate> nodes, Draft draft) =>
+        NodeIndex nodes, Draft draft) =>
         PlaceListener(role, instance, cluster, request.AggregatorImage, request.AggregatorResources, nodes, draft);
 
-    /// <summary>An actor others connect to: the node that fits it best and a free port there.</summary>
+    /// <summary>An actor others connect to: the node that fits it best (in the cluster, if given) and a free port there.</summary>
     private static PlacementResult? PlaceListener(string role, int instance, string? cluster, string image, ActorResources resources,
-        IReadOnlyList<NodeCandidate> nodes, Draft draft)
+        NodeIndex nodes, Draft draft)
     {
-        NodeCandidate? best = null;
-        int? bestPort = null;
-        foreach (var n in nodes)
+        foreach (var (holdingImage, learnerNodes) in ListenerSets)
         {
-            if (!draft.Fits(n, resources)) continue;
-            if (best is not null && !BetterListenerNode(n, best, image, draft)) continue;
-            if (draft.FreePort(n) is not { } port) continue;
-            best = n;
-            bestPort = port;
+            var set = nodes.MostFreeFirst(learnerNodes, cluster, holdingImage ? image : null);
+            if (Best(set, 1, resources, draft, n => draft.FreePort(n) is not null) is not [var node]) continue;
+            draft.Take(node, new ActorAssignment(role, instance, node.NodeId, image, resources, draft.FreePort(node), cluster));
+            return null;
         }
-        if (best is null)
-            return PlacementResult.Fail(PlacementFailureCodes.NoWorkerCapacity,
-                $"The {role} needs {Describe(resources)} and a free port; none of the {nodes.Count} live nodes" +
-                $"{(cluster is null ? "" : $" of cluster '{cluster}'")} has them left.");
-        draft.Take(best, new ActorAssignment(role, instance, best.NodeId, image, resources, bestPort, cluster));
-        return null;
+        return PlacementResult.Fail(PlacementFailureCodes.NoWorkerCapacity,
+            $"The {role} needs {Describe(resources)} and a free port; none of the {nodes.CountNodes(cluster)} live nodes" +
+            $"{(cluster is null ? "" : $" of cluster '{cluster}'")} has them left.");
     }
 
     private static PlacementResult? PlaceLearners(PlacementRequest request, int count, int firstInstance, string? cluster,
-        IReadOnlyList<NodeCandidate> nodes, int learnerNodes, Draft draft, string? excludeNodeId)
+        NodeIndex nodes, Draft draft, string? excludeNodeId)
     {
         var learner = request.LearnerResources;
-        bool Qualifies(NodeCandidate n) => n.IsLearnerNode && n.NodeId != excludeNodeId && draft.Fits(n, learner);
+        bool NotExcluded(NodeCandidate n) => n.NodeId != excludeNodeId;
 
-        // Distinct nodes first: the best `count` nodes that each fit one learner. The heap's top is the
-        // worst of the best so far; (cached, free cpu) tuples order as the preference does.
-        var best = new PriorityQueue<NodeCandidate, (bool Cached, int Free)>(count + 1);
-        foreach (var n in nodes)
-        {
-            if (!Qualifies(n)) continue;
-            var score = (n.Caches(request.LearnerImage), draft.FreeCpu(n));
-            if (best.Count < count) best.Enqueue(n, score);
-            else if (best.TryPeek(out _, out var worst) && score.CompareTo(worst) > 0) best.EnqueueDequeue(n, score);
-        }
-        var chosen = new NodeCandidate[best.Count];
-        for (var i = chosen.Length - 1; i >= 0; i--) chosen[i] = best.Dequeue();
+        // Distinct nodes first: the best `count` nodes that each fit one learner, those holding the image before the
+        // others. Once fewer than `count` holding it fit, every one that does is chosen, so the rest come from the
+        // nodes without it.
+        var chosen = Best(nodes.MostFreeFirst(learnerNodes: true, cluster, request.LearnerImage), count, learner, draft, NotExcluded);
+        if (chosen.Count < count)
+            chosen.AddRange(Best(nodes.MostFreeFirst(learnerNodes: true, cluster), count - chosen.Count, learner, draft,
+                n => NotExcluded(n) && !n.Caches(request.LearnerImage)));
 
         var placed = 0;
         foreach (var node in chosen)
@@ -153,26 +146,42 @@ public static class PlacementEngine
         // Then stack what is left where most capacity remains.
         while (placed < count)
         {
-            NodeCandidate? target = null;
-            foreach (var n in nodes)
-                if (Qualifies(n) && (target is null || draft.FreeCpu(n) > draft.FreeCpu(target)))
-                    target = n;
-            if (target is null)
+            if (Best(nodes.MostFreeFirst(learnerNodes: true, cluster), 1, learner, draft, NotExcluded) is not [var target])
                 return PlacementResult.Fail(PlacementFailureCodes.NoWorkerCapacity,
-                    $"{count} learners need {Describe(learner)} each; the {learnerNodes} nodes with the '{NodeAddOns.FlopsLearner}' add-on" +
+                    $"{count} learners need {Describe(learner)} each; the {nodes.CountLearnerNodes(cluster)} nodes with the '{NodeAddOns.FlopsLearner}' add-on" +
                     $"{(cluster is null ? "" : $" in cluster '{cluster}'")} have room for {placed}.");
             draft.Take(target, new ActorAssignment(ActorRoles.Learner, firstInstance + placed++, target.NodeId, request.LearnerImage, learner, null, cluster));
         }
         return null;
     }
 
-    private static bool BetterListenerNode(NodeCandidate n, NodeCandidate current, string image, Draft draft)
+    /// <summary>
+    /// The <paramref name="count"/> nodes of <paramref name="set"/> (most free cpu first) with the most cpu left after
+    /// this decision's own takings that fit <paramref name="resources"/> and qualify, best first. The walk stops
+    /// where cpu no longer fits, or where a node's free cpu cannot beat the worst kept: a node this decision took
+    /// from sits where its free cpu before the decision puts it, higher than what it has left, so the walk cannot
+    /// stop at the first nodes that fit. Ties go to the node met first.
+    /// </summary>
+    private static List<NodeCandidate> Best(IEnumerable<NodeCandidate> set, int count, ActorResources resources, Draft draft,
+        Func<NodeCandidate, bool> qualifies)
     {
-        var (nc, cc) = (n.Caches(image), current.Caches(image));
-        if (nc != cc) return nc;
-        // Keep learner capacity for learners when a plain worker will do.
-        if (n.IsLearnerNode != current.IsLearnerNode) return !n.IsLearnerNode;
-        return draft.FreeCpu(n) > draft.FreeCpu(current);
+        // The heap's top is the worst of the best so far: least cpu left, then the one met last.
+        var best = new PriorityQueue<NodeCandidate, (int Free, int Met)>(count + 1);
+        var met = 0;
+        foreach (var n in set)
+        {
+            if (n.FreeCpuMillis < resources.CpuMillis || (best.Count == count && best.TryPeek(out _, out var kept) && n.FreeCpuMillis <= kept.Free))
+                break;
+            met++;
+            if (!draft.Fits(n, resources) || !qualifies(n)) continue;
+            var score = (Free: draft.FreeCpu(n), Met: -met);
+            if (best.Count < count) best.Enqueue(n, score);
+            else if (best.TryPeek(out _, out var worst) && score.Free > worst.Free) best.EnqueueDequeue(n, score);
+        }
+        var chosen = new List<NodeCandidate>(best.Count);
+        while (best.TryDequeue(out var node, out _)) chosen.Add(node);
+        chosen.Reverse();
+        return chosen;
     }
 
     private static string Describe(ActorResources r) => $"{r.CpuMillis} cpu millis and {r.MemoryMb} MB";
