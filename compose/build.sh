@@ -5,7 +5,7 @@
 #   flopsbus/dotnet:10.0      that base with the .NET and ASP.NET Core runtimes of this machine's SDK (the shape of
 #                             Microsoft's aspnet image: `dotnet` on PATH, user app, uid 1654)
 #   compose/.build/<service>  each service published framework-dependent (its own dlls only), the build context of its
-#                             image (compose/Dockerfile, FROM flopsbus/dotnet:10.0)
+#                             image (compose/Dockerfile, FROM flopsbus/dotnet:10.0); the output is cached by source hash
 # Both bases are cached: the engine keeps the image, labelled with a hash of its recipe, and $STATE/compose keeps the
 # debootstrap tar, so a base is remade only when its recipe changes (debootstrap takes minutes, an import seconds).
 # Where public images are reachable, FLOPS_DEBIAN_IMAGE=debian:bookworm-slim and
@@ -94,17 +94,32 @@ else
     fi
 fi
 
-# ---- the services, published framework-dependent: the build context of each service's image
-if [[ ${FLOPS_SKIP_PUBLISH:-0} != 1 ]]; then
-    started=$SECONDS
-    for service in planner:services/planner/FlopsBus.Planner.Host deployment:services/deployment/FlopsBus.Deployment.Host \
-                   agent:services/agent/FlopsBus.Agent.Host cli:services/cli/FlopsBus.Cli; do
-        name=${service%%:*} project=${service#*:} out="$HERE/.build/$name"
-        rm -rf "$out" && mkdir -p "$out"
-        cp "$HERE/Dockerfile" "$out/Dockerfile"
+# ---- the services, published framework-dependent: the build context of each service's image. The output is kept in
+# $STATE/compose/publish under a hash of the sources, so a fresh clone of the same sources publishes nothing and gives
+# the same bytes to the image builds (whose COPY then comes from the builder's cache).
+services=(planner:services/planner/FlopsBus.Planner.Host deployment:services/deployment/FlopsBus.Deployment.Host
+          agent:services/agent/FlopsBus.Agent.Host cli:services/cli/FlopsBus.Cli)
+publish_hash=$( { dotnet --version; cd "$ROOT" && find services shared Directory.Build.props Directory.Build.targets Directory.Packages.props \
+                    \( -name bin -o -name obj -o -name images \) -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum; } \
+                | sha256sum | cut -c1-16)
+published="$CACHE/publish/$publish_hash"
+started=$SECONDS
+if [[ -f $published/done ]]; then
+    how="from $published"
+else
+    rm -rf "$CACHE/publish" && mkdir -p "$published"
+    for service in "${services[@]}"; do
+        name=${service%%:*} project=${service#*:}
         DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$ROOT/$project" -c Release --no-self-contained \
-            -p:UseAppHost=false -o "$out/app" -v quiet -nologo -tl:off >"$out.log" 2>&1 || fail publish "$project" "$out.log"
-        rm -f "$out.log" "$out"/app/*.pdb
+            -p:UseAppHost=false -o "$published/$name" -v quiet -nologo -tl:off >"$CACHE/publish.log" 2>&1 \
+            || fail publish "$project" "$CACHE/publish.log"
     done
-    report publish "planner, deployment, agent, cli in $((SECONDS - started)) s"
+    touch "$published/done"
+    how="published"
 fi
+for service in "${services[@]}"; do
+    name=${service%%:*} out="$HERE/.build/${service%%:*}"
+    rm -rf "$out" && mkdir -p "$out"
+    cp "$HERE/Dockerfile" "$out/Dockerfile" && cp -a "$published/$name" "$out/app"
+done
+report services "planner, deployment, agent, cli $how in $((SECONDS - started)) s"
