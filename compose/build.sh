@@ -17,8 +17,13 @@ ROOT="$(cd "$HERE/.." && pwd)"
 STATE="${FLOPS_INFRA_STATE:-/var/tmp/flopsbus-infra}"
 CACHE="$STATE/compose"
 DOCKER=/usr/bin/docker   # docker.io's client: it speaks the engine's API (a newer client may be first on PATH)
-DEBIAN_IMAGE=${FLOPS_DEBIAN_IMAGE:-flopsbus/debian:bookworm}
-DOTNET_IMAGE=${FLOPS_DOTNET_IMAGE:-flopsbus/dotnet:10.0}
+# As compose reads them: the environment first, then the env file (compose/.env, or the one named as the argument).
+env_file=${1:-$HERE/.env}
+from_env_file() { [[ ! -f $env_file ]] || sed -n "s/^$1=//p" "$env_file" | tail -n 1; }
+DEBIAN_IMAGE=${FLOPS_DEBIAN_IMAGE:-$(from_env_file FLOPS_DEBIAN_IMAGE)}
+DEBIAN_IMAGE=${DEBIAN_IMAGE:-flopsbus/debian:bookworm}
+DOTNET_IMAGE=${FLOPS_DOTNET_IMAGE:-$(from_env_file FLOPS_DOTNET_IMAGE)}
+DOTNET_IMAGE=${DOTNET_IMAGE:-flopsbus/dotnet:10.0}
 MIRROR=${FLOPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What the .NET runtime needs (libicu for the services that format for a culture; the agent is invariant).
 BASE_PACKAGES=ca-certificates,libicu72,libssl3,zlib1g,libstdc++6,tzdata
@@ -75,7 +80,7 @@ else
     runtimes=$(cd "$dotnet_root" && ls -d shared/Microsoft.NETCore.App/10.* shared/Microsoft.AspNetCore.App/10.* | sort -V)
     netcore=$(grep NETCore <<<"$runtimes" | tail -n 1) aspnet=$(grep AspNetCore <<<"$runtimes" | tail -n 1)
     [[ -n $netcore && -n $aspnet ]] || fail dotnet "no .NET 10 and ASP.NET Core 10 runtimes under $dotnet_root/shared"
-    dotnet_hash=$( { echo "$netcore $aspnet"; "$DOCKER" image inspect -f '{{.Id}}' "$DEBIAN_IMAGE"; cat "$HERE/images/dotnet/Dockerfile"; } \
+    dotnet_hash=$( { echo "$netcore $aspnet"; "$DOCKER" image inspect -f '{{.Id}}' "$DEBIAN_IMAGE" 2>/dev/null || echo "$DEBIAN_IMAGE"; cat "$HERE/images/dotnet/Dockerfile"; } \
                    | sha256sum | cut -c1-16)
     if [[ $(label_of "$DOTNET_IMAGE") == "$dotnet_hash" ]]; then
         report dotnet "$DOTNET_IMAGE up to date (${netcore##*/})"

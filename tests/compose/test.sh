@@ -81,7 +81,7 @@ trap cleanup EXIT
 
 # ---- 2. images
 step "images: bases and published services (compose/build.sh)"
-bash "$ROOT/compose/build.sh"
+bash "$ROOT/compose/build.sh" "$env_file"
 step "images: docker-compose build"
 compose build >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; die "docker-compose build"; }
 
