@@ -70,6 +70,7 @@ up:
 	@test -f compose/.env || { echo "compose/.env is missing: copy compose/.env.example and choose the passwords" >&2; exit 1; }
 	@bash compose/build.sh
 	$(COMPOSE_RUN) up -d --build
+	@/usr/bin/docker image prune -f --filter label=org.flopsbus.image=compose >/dev/null
 
 down:
 	$(COMPOSE_RUN) down

@@ -67,7 +67,8 @@ else
         report debian "debootstrap in $((SECONDS - started)) s"
     fi
     "$DOCKER" import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' \
-        -c "LABEL flopsbus.recipe=$debian_hash" "$tarball" "$DEBIAN_IMAGE" >/dev/null || fail debian "docker import"
+        -c "LABEL flopsbus.recipe=$debian_hash" \
+        -c "LABEL org.flopsbus.image=compose" "$tarball" "$DEBIAN_IMAGE" >/dev/null || fail debian "docker import"
     report debian "$DEBIAN_IMAGE imported from $tarball"
 fi
 
@@ -128,3 +129,5 @@ for service in "${services[@]}"; do
     cp "$HERE/Dockerfile" "$out/Dockerfile" && cp -a "$published/$name" "$out/app"
 done
 report services "planner, deployment, agent, cli $how in $((SECONDS - started)) s"
+# Images of the stack that a newer build replaced (untagged, no container): only those labelled as ours.
+"$DOCKER" image prune -f --filter label=org.flopsbus.image=compose >/dev/null

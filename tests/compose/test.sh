@@ -84,6 +84,7 @@ step "images: bases and published services (compose/build.sh)"
 bash "$ROOT/compose/build.sh" "$env_file"
 step "images: docker-compose build"
 compose build >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; die "docker-compose build"; }
+"$DOCKER" image prune -f --filter label=org.flopsbus.image=compose >/dev/null   # the stack's images a build replaced
 
 # ---- 3. up
 step "docker-compose up -d (project $PROJECT, ports ${PREFIX}xxx)"
