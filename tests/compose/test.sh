@@ -57,10 +57,11 @@ for node in node-1 node-2 node-3; do mkdir -p "$work/data/$node/mnist" && seq 60
 compose() { docker-compose -p "$PROJECT" --env-file "$env_file" -f "$ROOT/compose/docker-compose.yml" "$@"; }
 flops() { compose run --rm --no-deps -T flops "$@" 2> >(grep -v 'Creating .*_flops_run' >&2); }
 our_actors() { "$DOCKER" ps -aq --filter "label=flops.customer=$CUSTOMER"; }
+ours=   # set once this run brings the stack up: a stack it did not start is not its to take down
 cleanup() {
     local rc=$?
     set +e
-    if [[ -n $(compose ps -q 2>/dev/null) ]]; then
+    if [[ -n $ours && -n $(stack_containers) ]]; then
         ((rc == 0)) || { echo "---- last lines of the stack's logs"; compose logs --tail=15 --no-color 2>&1 | tail -n 150; }
         compose down -v --remove-orphans >"$work/down.log" 2>&1 || cat "$work/down.log"
     fi
@@ -77,7 +78,8 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
-[[ -z $(compose ps -q) ]] || die "a stack named $PROJECT is already running: docker-compose -p $PROJECT down -v"
+stack_containers() { "$DOCKER" ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
+[[ -z $(stack_containers) ]] || die "a stack named $PROJECT is already running: docker-compose -p $PROJECT down -v"
 
 # ---- 2. images
 step "images: bases and published services (compose/build.sh)"
@@ -88,6 +90,7 @@ compose build >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; die "do
 
 # ---- 3. up
 step "docker-compose up -d (project $PROJECT, ports ${PREFIX}xxx)"
+ours=1
 compose up -d >"$work/up.log" 2>&1 || { cat "$work/up.log"; die "docker-compose up"; }
 services=(rabbitmq postgres registry planner deployment agent-1 agent-2 agent-3 prometheus)
 health() { "$DOCKER" inspect -f '{{.State.Health.Status}}' "$(compose ps -q "$1")" 2>/dev/null; }
@@ -174,7 +177,7 @@ check "project and observatory UNDEPLOYED" both_undeployed
 check "no actor container left on the engine" test -z "$(our_actors)"
 step "docker-compose down -v"
 compose down -v --remove-orphans >"$work/down.log" 2>&1 || { cat "$work/down.log"; die "docker-compose down"; }
-check "no container of the stack left" test -z "$("$DOCKER" ps -aq --filter "label=com.docker.compose.project=$PROJECT")"
+check "no container of the stack left" test -z "$(stack_containers)"
 check "no volume of the stack left" test -z "$("$DOCKER" volume ls -q --filter "label=com.docker.compose.project=$PROJECT")"
 check "nothing listens on the stack's ports any more" bash -c "! ss -ltn | grep -q '127.0.0.1:${PREFIX}[0-9][0-9][0-9] '"
 ((failures == 0))
