@@ -82,7 +82,8 @@ public static class PullBenchmark
             Task<(TimeSpan, long)> Raw() => Measure(async () =>
             {
                 prefix = $"flops-bench-raw-{Guid.NewGuid():N}"[..28];
-                return await RawScript(aggregatorImage, learnerImage, port++, data.FullName, prefix, engines);
+                // From the script's start to its end, when the last learner has connected.
+                return await YardstickScript.Time("raw-docker-cluster.sh", [aggregatorImage, learnerImage, (port++).ToString(), data.FullName, prefix, .. engines]);
             }, async () => { foreach (var engine in engines) await BenchEngines.RemoveContainers(engine, $"flops.bench={prefix}"); });
 
             var results = new List<((TimeSpan Elapsed, long Uplink) FlopsBus, (TimeSpan Elapsed, long Uplink) Raw)>();
@@ -192,20 +193,5 @@ public static class PullBenchmark
             Console.WriteLine($"{round,5}  {(secondFirst ? "second" : "floor"),-6}  {second[^1],9:0}  {floor[^1],8:0}");
         }
         return (Medians.Of(second), Medians.Of(floor));
-    }
-
-    /// <summary>raw-docker-cluster.sh from its start to its end, when the last learner has connected.</summary>
-    private static async Task<TimeSpan> RawScript(string aggregatorImage, string learnerImage, int port, string dataDir, string prefix, IReadOnlyList<string> engines)
-    {
-        var info = new ProcessStartInfo("/bin/bash") { RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "raw-docker-cluster.sh"), aggregatorImage, learnerImage, port.ToString(), dataDir, prefix }.Concat(engines))
-            info.ArgumentList.Add(arg);
-        var clock = Stopwatch.StartNew();
-        using var script = Process.Start(info)!;
-        var error = script.StandardError.ReadToEndAsync();
-        await script.WaitForExitAsync();
-        var elapsed = clock.Elapsed;
-        if (script.ExitCode != 0) throw new InvalidOperationException($"raw-docker-cluster.sh failed ({script.ExitCode}): {await error}");
-        return elapsed;
     }
 }

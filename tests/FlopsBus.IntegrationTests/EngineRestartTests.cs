@@ -33,9 +33,9 @@ public sealed class EngineRestartTests : IAsyncLifetime
         var running = (await _cluster.Containers(project.ProjectId)).Single(c => c.Labels[FlopsBus.Agent.Labels.Actor] == learner.Actor.ActorId.ToString());
         Assert.Equal(started.ContainerId, running.ID);
         Assert.Empty(_cluster.System.Events.All<ActorFailed>());
-        // The restart was felt: the node's agent lost its engine and found it again.
-        var agent = _cluster.Agents[_cluster.IndexOf(learner.NodeId)];
-        Assert.True(agent.Printed("The Docker engine answers again"), agent.Output);
+        // The restart was felt: the node's agent lost its engine, and finds it again (READY may come first: the learner's
+        // reports can have left before the engine stopped).
+        await _cluster.Agents[_cluster.IndexOf(learner.NodeId)].WaitForOutput("The Docker engine answers again", ThreeNodeCluster.Patience);
         Assert.Single(_cluster.System.Events.All<AggregatorConnected>(), c => c.ActorId == learner.Actor.ActorId);
     }
 }

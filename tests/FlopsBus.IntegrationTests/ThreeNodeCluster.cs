@@ -126,6 +126,21 @@ public sealed class ThreeNodeCluster(
         }
     }
 
+    /// <summary>Asks the saga for the deployment's timeline until <paramref name="complete"/> says it is, or fails showing the last one.</summary>
+    public async Task<IReadOnlyList<ProjectEvent>> WaitForTimeline(Guid projectId, Func<IReadOnlyList<ProjectEvent>, bool> complete)
+    {
+        var client = System.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress);
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        while (true)
+        {
+            var timeline = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = projectId })).Message.Timeline;
+            if (complete(timeline)) return timeline;
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"Deployment {projectId}'s timeline is still [{string.Join(", ", timeline.Select(e => $"{e.Event} {e.ActorId}"))}] after {Patience}.\n{ClusterOutput}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>
     /// Waits until the engine holds exactly one container for each of <paramref name="actorIds"/> of the project and
     /// nothing else, or fails naming the containers it holds.

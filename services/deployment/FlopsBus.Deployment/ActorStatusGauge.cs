@@ -34,15 +34,20 @@ public sealed class ActorStatusGauge : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.MetricsInterval, _clock);
+        var failing = false;
         do
         {
             try
             {
                 _counts = await _queries.ActorsByStatus(stoppingToken);
+                if (failing) _logger.LogInformation("Counting actors by status works again");
+                failing = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogWarning(e, "Counting actors by status failed; the gauge keeps its last count");
+                // Once per outage, as the deadline watcher does: a database down for minutes would fill the log.
+                if (!failing) _logger.LogWarning(e, "Counting actors by status failed; the gauge keeps its last count until it works");
+                failing = true;
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

@@ -13,6 +13,10 @@ public sealed class DeploymentOptions
     public TimeSpan DeadlineScanInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How often the actors-by-status gauge is counted again.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
-    /// <summary>The longest wait between tries of a message that met a database outage (it is tried until the database answers).</summary>
-    public TimeSpan OutageRetryLimit { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// The longest wait between tries of a message that met a database outage (it is tried until the database answers).
+    /// It is also how late a held message may go on once the database is back, so it stays short: a try against a
+    /// database that is down is refused at once, and the endpoint holds only its prefetch of messages.
+    /// </summary>
+    public TimeSpan OutageRetryLimit { get; set; } = TimeSpan.FromSeconds(2);
 }
