@@ -28,8 +28,8 @@ public record ImagePulling
     /// <summary>Compressed bytes that have come over the wire so far.</summary>
     public long BytesPulled { get; init; }
     /// <summary>
-    /// The compressed size of the layers the node is fetching, as far as it is known yet: the engine learns a layer's
-    /// size when that layer's download starts.
+    /// The compressed size of the layers the node is fetching, once known, 0 until then: the engine learns a layer's size
+    /// when that layer's download starts, and a few download at a time.
     /// </summary>
     public long BytesTotal { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed record ActorLaunch(
 /// <param name="BytesPulled">The compressed bytes of the layers that came over the wire (0 when all were on the node).</param>
 public sealed record PullResult(string? Digest, bool AlreadyCached, long BytesPulled = 0);
 
-/// <summary>A pull under way: compressed bytes come so far, of the layers' sizes known so far.</summary>
+/// <summary>A pull under way: compressed bytes come so far, of how many (0 while some layer has not said its size yet).</summary>
 public sealed record PullProgress(long Bytes, long Total);
 
 public sealed record StartResult(string ContainerId, DateTimeOffset StartedAt);

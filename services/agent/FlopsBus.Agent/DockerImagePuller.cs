@@ -171,6 +171,8 @@ public sealed class DockerImagePuller(
         private readonly Lock _lock = new();
 
         private readonly Dictionary<string, (long Current, long Total)> _layers = [];
+        // Layers the engine named for this pull that it has to fetch; their sizes come as their downloads start.
+        private readonly HashSet<string> _toFetch = [];
 
         public HashSet<string> Downloaded { get; } = [];
         public HashSet<string> AlreadyThere { get; } = [];
@@ -181,7 +183,16 @@ public sealed class DockerImagePuller(
         /// engine reports progress only now and then, so a finished layer counts its total, not its last report.
         /// </summary>
         public long BytesDownloaded { get { lock (_lock) return _layers.Values.Sum(l => l.Current); } }
-        public PullProgress Now { get { lock (_lock) return new PullProgress(_layers.Values.Sum(l => l.Current), _layers.Values.Sum(l => l.Total)); } }
+        /// <summary>The bytes so far, and of how many once every layer to fetch has said its size (0 until then).</summary>
+        public PullProgress Now
+        {
+            get
+            {
+                lock (_lock)
+                    return new PullProgress(_layers.Values.Sum(l => l.Current),
+                        _toFetch.All(_layers.ContainsKey) ? _layers.Values.Sum(l => l.Total) : 0);
+            }
+        }
         /// <summary>When the engine last said anything about this pull.</summary>
         public DateTimeOffset LastWord => new(Interlocked.Read(ref _lastWord), TimeSpan.Zero);
         private long _lastWord = clock.GetUtcNow().UtcTicks;
@@ -196,6 +207,7 @@ public sealed class DockerImagePuller(
         {
             if (message.Error?.Message is { Length: > 0 } error) Error = error;
             else if (!string.IsNullOrEmpty(message.ErrorMessage)) Error = message.ErrorMessage;
+            else if (message.Status is "Pulling fs layer" or "Waiting" && !string.IsNullOrEmpty(message.ID)) _toFetch.Add(message.ID);
             else if (message.Status == "Downloading" && message.Progress is { } bytes)
                 _layers[message.ID] = (bytes.Current, bytes.Total);
             else if (message.Status == "Download complete" && _layers.TryGetValue(message.ID, out var layer))

@@ -35,7 +35,7 @@ public static class ProjectFacts
         var actor = saga.Actor(m.ActorId, m.NodeId);
         if (actor.PulledAt is not null || m.BytesPulled <= (actor.PullBytes ?? -1)) return;
         Touch(actor, now);
-        (actor.PullBytes, actor.PullBytesTotal) = (m.BytesPulled, Math.Max(m.BytesTotal, actor.PullBytesTotal ?? 0));
+        (actor.PullBytes, actor.PullBytesTotal) = (m.BytesPulled, m.BytesTotal > 0 ? m.BytesTotal : actor.PullBytesTotal);
     }
 
     public static void Record(ProjectDeploymentState saga, ImagePulled m, DateTimeOffset now)
