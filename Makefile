@@ -7,7 +7,7 @@ DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 COMPOSE ?= docker-compose
 COMPOSE_RUN := COMPOSE_DOCKER_CLI_BUILD=0 DOCKER_BUILDKIT=0 $(COMPOSE) -f compose/docker-compose.yml
 
-.PHONY: run build test test-quorum test-compose infra infra-down clean bench-planner bench-saga bench-agent bench-pull up down flops
+.PHONY: run build test test-quorum test-compose infra infra-down clean bench-planner bench-saga bench-agent bench-pull bench-footprint agent-edge up down flops
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -64,6 +64,23 @@ bench-pull:
 	@FLOPS_ENGINES=$(NODES) FLOPS_LARGE_IMAGES=1 bash tests/infra/up.sh
 	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
 	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll pull $(PULL_ROUNDS) $(NODES) $(UPLINK_MBIT)
+
+## The agent as shipped to edge nodes: self-contained (no .NET on the node), trimmed, one file, into artifacts/agent-edge/
+## (services/agent/FlopsBus.Agent.Host/Properties/PublishProfiles/Edge.pubxml says what and why). Its own artifacts
+## folder: the normal build (bin/, obj/), which the tests run, is left as it was. EDGE_RID=linux-arm64 for ARM nodes.
+EDGE_RID ?= linux-x64
+agent-edge:
+	$(DOTNET) publish services/agent/FlopsBus.Agent.Host -c Release -p:PublishProfile=Edge -r $(EDGE_RID) \
+		--artifacts-path artifacts/agent-edge-build -o artifacts/agent-edge -v quiet -nologo -tl:off
+
+## One agent's memory and start-up over FOOTPRINT_ROUNDS fresh starts on node engine ENGINE: RSS after 20 s idle, RSS
+## with an aggregator and a learner deployed, time to "registered"; AGENT=edge measures make agent-edge's build.
+FOOTPRINT_ROUNDS ?= 3
+ENGINE ?= 1
+bench-footprint: infra $(if $(filter edge,$(AGENT)),agent-edge)
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(if $(filter edge,$(AGENT)),FLOPS_TEST_AGENT_PROGRAM=$(CURDIR)/artifacts/agent-edge/FlopsBus.Agent.Host) \
+		$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll footprint $(FOOTPRINT_ROUNDS) $(ENGINE)
 
 ## The full stack with Docker Compose, with no public image registry: compose/build.sh makes the bases (debootstrap,
 ## cached in /var/tmp/flopsbus-infra/compose) and publishes the services, compose builds the images FROM them.

@@ -1,4 +1,5 @@
 using FlopsBus.Benchmarks;
+using FlopsBus.Testing;
 
 return args.FirstOrDefault() switch
 {
@@ -9,11 +10,14 @@ return args.FirstOrDefault() switch
     // pull [rounds] [nodes] [uplink Mbit/s]
     "pull" => await PullBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 10,
         (args.Length > 3 ? long.Parse(args[3]) : 200) * 1_000_000),
+    // footprint [rounds] [engine number]
+    "footprint" => await FootprintBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3,
+        TestEnvironment.NodeEngine(args.Length > 2 ? int.Parse(args[2]) : 1)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s]");
+    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s] | footprint [rounds] [engine]");
     return 2;
 }

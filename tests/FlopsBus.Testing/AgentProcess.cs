@@ -15,10 +15,16 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string NodeId { get; }
 
+    /// <summary>
+    /// Names another build of the agent to run instead of the normal one, e.g. the edge build that make agent-edge
+    /// publishes (artifacts/agent-edge/FlopsBus.Agent.Host): an executable, or a .dll that dotnet runs.
+    /// </summary>
+    public const string ProgramVariable = "FLOPS_TEST_AGENT_PROGRAM";
+
     public AgentProcess(string nodeId, IReadOnlyDictionary<string, string?> busSettings, IReadOnlyDictionary<string, string> agentSettings)
     {
         NodeId = nodeId;
-        var info = ServiceProcess.StartInfo("services/agent/FlopsBus.Agent.Host", "FlopsBus.Agent.Host", busSettings);
+        var info = ServiceProcess.StartInfo("services/agent/FlopsBus.Agent.Host", "FlopsBus.Agent.Host", busSettings, ProgramVariable);
         info.Environment["FLOPS_Agent__NodeId"] = nodeId;
         foreach (var (key, value) in agentSettings) info.Environment["FLOPS_Agent__" + key.Replace(":", "__")] = value;
         info.Environment["Logging__Console__FormatterName"] = "simple";
