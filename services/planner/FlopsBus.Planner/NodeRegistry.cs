@@ -27,6 +27,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     private readonly NodeIndex _live = new([]);
     private readonly DateTimeOffset _started = clock.GetUtcNow();
     private TimeSpan _longestInterval;
+    /// <summary>The shortest grace any node was given (it only shrinks): a silence shorter than it excuses nobody.</summary>
+    private TimeSpan _shortestGrace = TimeSpan.MaxValue;
     /// <summary>When this planner last heard from any node.</summary>
     private DateTimeOffset _lastHeard = clock.GetUtcNow();
 
@@ -55,6 +57,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             GraceAgainAfterSilence(now);
             _lastHeard = now;
             if (node.HeartbeatInterval > _longestInterval) _longestInterval = node.HeartbeatInterval;
+            if (Grace(node) < _shortestGrace) _shortestGrace = Grace(node);
             if (!_nodes.TryGetValue(node.NodeId, out var entry))
             {
                 entry = new Entry(new NodeCandidate(node), now);
@@ -104,6 +107,8 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     /// </summary>
     private void GraceAgainAfterSilence(DateTimeOffset now)
     {
+        // Every heartbeat comes here: with thousands of nodes, look at them only after a silence that can excuse one.
+        if (now - _lastHeard <= _shortestGrace) return;
         foreach (var entry in _nodes.Values)
         {
             var grace = Grace(entry.Candidate.Node);
