@@ -56,14 +56,17 @@ bench-agent: infra
 ## An edge site: NODES nodes (an engine each, caches emptied every round) behind one UPLINK_MBIT uplink to the registry,
 ## one project of the large FL image pair (an aggregator, a learner per node), FlopsBus (through the cluster's cache)
 ## against plain docker pull/run on every node, alternating for PULL_ROUNDS rounds; prints "pull: <ratio>x raw docker
-## (...), uplink <MB> vs <MB> per project (...)" and "agent footprint: ..." from the medians.
+## (...), uplink <MB> vs <MB> per project (...)", "locality: ..." and "agent footprint: ..." from the medians. The nodes
+## run the agent as shipped to edge nodes (make agent-edge); AGENT=normal runs the normal build.
 PULL_ROUNDS ?= 3
 NODES ?= 10
 UPLINK_MBIT ?= 200
-bench-pull:
+bench-pull: AGENT ?= edge
+bench-pull: $(if $(filter normal,$(AGENT)),,agent-edge)
 	@FLOPS_ENGINES=$(NODES) FLOPS_LARGE_IMAGES=1 bash tests/infra/up.sh
 	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
-	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll pull $(PULL_ROUNDS) $(NODES) $(UPLINK_MBIT)
+	@$(if $(filter normal,$(AGENT)),,FLOPS_TEST_AGENT_PROGRAM=$(CURDIR)/artifacts/agent-edge/FlopsBus.Agent.Host) \
+		$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll pull $(PULL_ROUNDS) $(NODES) $(UPLINK_MBIT)
 
 ## The agent as shipped to edge nodes: self-contained (no .NET on the node), trimmed, one file, into artifacts/agent-edge/
 ## (services/agent/FlopsBus.Agent.Host/Properties/PublishProfiles/Edge.pubxml says what and why). Its own artifacts
