@@ -147,7 +147,7 @@ public static class PullBenchmark
                     await DockerCli.Run(["-H", engine, "rmi", aggregatorImage]);
             }
             // The pulls' writes reach the disk now rather than during the measured deployment.
-            using (var sync = Process.Start("sync")!) await sync.WaitForExitAsync();
+            await Processes.Run("sync", []);
             // The planner places on what the nodes last reported (a heartbeat every 2 s): wait until it knows.
             var registryOfNodes = side.Services.GetRequiredService<NodeRegistry>();
             var deadline = DateTimeOffset.UtcNow.AddSeconds(30);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FlopsBus.Testing;
 
 /// <summary>
@@ -42,17 +40,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         ? Run("runuser", ["-u", "postgres", "--", Path.Combine(_bin, program), .. args])
         : Run(Path.Combine(_bin, program), args);
 
-    private static async Task Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await error}");
-    }
+    private static Task Run(string program, params string[] args) => Processes.Run(program, args);
 
     public async ValueTask DisposeAsync()
     {
