@@ -96,10 +96,9 @@ public sealed class AgentSide : IAsyncDisposable
     public async Task<TimeSpan> Deploy(IReadOnlyList<DeployActor> actors, TimeSpan patience)
     {
         _deployed = actors;
-        var bus = Bus;
         var endpoints = new Dictionary<string, ISendEndpoint>();
         foreach (var node in _deployed.Select(a => a.NodeId).Distinct())
-            endpoints[node] = await bus.GetSendEndpoint(EndpointNames.AgentAddress(node));
+            endpoints[node] = await Bus.GetSendEndpoint(EndpointNames.AgentAddress(node));
         var learners = _deployed.Where(a => a.Actor.Role == ActorRoles.Learner).Select(a => a.Actor.ActorId).ToHashSet();
 
         var clock = Stopwatch.StartNew();
@@ -117,10 +116,9 @@ public sealed class AgentSide : IAsyncDisposable
 
     public async Task Remove()
     {
-        var bus = Bus;
         foreach (var actor in _deployed)
         {
-            var agent = await bus.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
+            var agent = await Bus.GetSendEndpoint(EndpointNames.AgentAddress(actor.NodeId));
             await agent.Send(new RemoveActor { ProjectId = actor.Actor.ProjectId, ActorId = actor.Actor.ActorId, NodeId = actor.NodeId, Reason = "bench round over" });
         }
         var ids = _deployed.Select(a => a.Actor.ActorId).ToHashSet();

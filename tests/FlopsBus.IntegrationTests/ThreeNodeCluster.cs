@@ -112,31 +112,25 @@ public sealed class ThreeNodeCluster(
     public Task WaitForReady(Guid projectId) => WaitFor<ProjectReady>(r => r.ProjectId == projectId);
 
     /// <summary>Asks the saga for the deployment's status until it is <paramref name="status"/>, or fails naming the last one.</summary>
-    public async Task<ProjectStatus> WaitForStatus(Guid projectId, string status)
+    public Task<ProjectStatus> WaitForStatus(Guid projectId, string status) =>
+        AskUntil(projectId, answer => answer.Status == status, answer => $"is {answer.Status}, not {status}");
+
+    /// <summary>Asks the saga for the deployment's timeline until <paramref name="complete"/> says it is, or fails showing the last one.</summary>
+    public async Task<IReadOnlyList<ProjectEvent>> WaitForTimeline(Guid projectId, Func<IReadOnlyList<ProjectEvent>, bool> complete) =>
+        (await AskUntil(projectId, answer => complete(answer.Timeline),
+            answer => $"has the timeline [{string.Join(", ", answer.Timeline.Select(e => $"{e.Event} {e.ActorId}"))}]")).Timeline;
+
+    /// <summary>Asks the saga for the deployment's status until <paramref name="done"/>, or fails saying (<paramref name="what"/>) the last answer.</summary>
+    private async Task<ProjectStatus> AskUntil(Guid projectId, Func<ProjectStatus, bool> done, Func<ProjectStatus, string> what)
     {
         var client = System.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress);
         var deadline = DateTimeOffset.UtcNow + Patience;
         while (true)
         {
             var answer = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = projectId })).Message;
-            if (answer.Status == status) return answer;
+            if (done(answer)) return answer;
             if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException($"Deployment {projectId} is {answer.Status}, not {status}, after {Patience}.\n{ClusterOutput}");
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>Asks the saga for the deployment's timeline until <paramref name="complete"/> says it is, or fails showing the last one.</summary>
-    public async Task<IReadOnlyList<ProjectEvent>> WaitForTimeline(Guid projectId, Func<IReadOnlyList<ProjectEvent>, bool> complete)
-    {
-        var client = System.Bus.CreateRequestClient<GetProjectStatus>(EndpointNames.DeploymentAddress);
-        var deadline = DateTimeOffset.UtcNow + Patience;
-        while (true)
-        {
-            var timeline = (await client.GetResponse<ProjectStatus>(new GetProjectStatus { ProjectId = projectId })).Message.Timeline;
-            if (complete(timeline)) return timeline;
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException($"Deployment {projectId}'s timeline is still [{string.Join(", ", timeline.Select(e => $"{e.Event} {e.ActorId}"))}] after {Patience}.\n{ClusterOutput}");
+                throw new TimeoutException($"Deployment {projectId} {what(answer)} after {Patience}.\n{ClusterOutput}");
             await Task.Delay(200);
         }
     }

@@ -112,8 +112,8 @@ public sealed class DockerImagePuller(
             ? Digest(pulled, image)
             : throw new PullFailure($"pulling {image} failed", "the engine has no such image after the pull", transient: false));
         logger.LogInformation("Pulled {Image} ({Digest}): {Downloaded} layers downloaded ({Bytes} bytes), {Cached} already on the node",
-            image, digest, progress.Downloaded.Count, progress.BytesDownloaded, progress.AlreadyThere.Count);
-        return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0, progress.BytesDownloaded);
+            image, digest, progress.Downloaded.Count, progress.Now.Bytes, progress.AlreadyThere.Count);
+        return new PullResult(digest, AlreadyCached: progress.Downloaded.Count == 0, progress.Now.Bytes);
     }
 
     /// <summary>Cancels <paramref name="stall"/> once the transfer has gone <paramref name="patience"/> without a word from the engine.</summary>
@@ -179,11 +179,10 @@ public sealed class DockerImagePuller(
         public string? Error { get; private set; }
         public string? Digest { get; private set; }
         /// <summary>
-        /// Compressed bytes that came over the wire: a finished layer's size, or as far as an unfinished one got. The
-        /// engine reports progress only now and then, so a finished layer counts its total, not its last report.
+        /// The compressed bytes that came over the wire so far (a finished layer counts its size: the engine reports
+        /// progress only now and then, not its last byte), and of how many once every layer to fetch has said its size
+        /// (0 until then).
         /// </summary>
-        public long BytesDownloaded { get { lock (_lock) return _layers.Values.Sum(l => l.Current); } }
-        /// <summary>The bytes so far, and of how many once every layer to fetch has said its size (0 until then).</summary>
         public PullProgress Now
         {
             get
