@@ -161,4 +161,66 @@ public sealed class PlannerTests : IAsyncLifetime
         Assert.Contains("grace 6 s", Harness.Published.Select<NodeLost>().Single().Context.Message.Reason);
         await monitor.StopAsync(CancellationToken.None);
     }
+
+    /// <summary>What another planner placed, as its ProjectPlaced says: a learner that takes all of node learner-a.</summary>
+    private static PlacedActor PlacedElsewhere(string nodeId, Guid? actorId = null) => new()
+    {
+        Actor = new ActorSpec
+        {
+            ProjectId = Guid.NewGuid(), ActorId = actorId ?? Guid.NewGuid(), Role = ActorRoles.Learner, Image = "127.0.0.1:5000/flops/sample-learner:1",
+            Resources = new ActorResources { CpuMillis = 4000, MemoryMb = 4096 },
+        },
+        NodeId = nodeId,
+    };
+
+    [Fact]
+    public async Task A_placement_by_another_planner_holds_its_capacity_in_this_planners_view()
+    {
+        await RegisterNodes();
+        var placed = PlacedElsewhere("learner-a");
+        await Harness.Bus.Publish(new ProjectPlaced { ProjectId = placed.Actor.ProjectId, CustomerId = "c", Actors = [placed] });
+        Assert.True(await Harness.Consumed.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == placed.Actor.ProjectId));
+
+        Assert.Equal("learner-a", _provider.GetRequiredService<ReservationLedger>().Find(placed.Actor.ActorId)?.NodeId);
+        var project = Project();
+        await Harness.Bus.Publish(project);
+        Assert.True(await Harness.Published.Any<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId));
+        var learners = Harness.Published.Select<ProjectPlaced>(x => x.Context.Message.ProjectId == project.ProjectId).Single()
+            .Context.Message.Actors.Where(a => a.Actor.Role == ActorRoles.Learner);
+        Assert.All(learners, l => Assert.Equal("learner-b", l.NodeId));
+    }
+
+    [Fact]
+    public async Task A_learner_re_placed_by_another_planner_moves_its_hold_in_this_planners_view()
+    {
+        await RegisterNodes();
+        var failed = PlacedElsewhere("learner-a");
+        await Harness.Bus.Publish(new ProjectPlaced { ProjectId = failed.Actor.ProjectId, CustomerId = "c", Actors = [failed] });
+        var replacement = failed with { Actor = failed.Actor with { ActorId = Guid.NewGuid() }, NodeId = "learner-b" };
+        await Harness.Bus.Publish(new ActorReplaced { ProjectId = failed.Actor.ProjectId, ReplacedActorId = failed.Actor.ActorId, Replacement = replacement });
+        Assert.True(await Harness.Consumed.Any<ActorReplaced>(x => x.Context.Message.ReplacedActorId == failed.Actor.ActorId));
+
+        var ledger = _provider.GetRequiredService<ReservationLedger>();
+        Assert.Null(ledger.Find(failed.Actor.ActorId));
+        Assert.Equal("learner-b", ledger.Find(replacement.Actor.ActorId)?.NodeId);
+    }
+
+    [Fact]
+    public void Waiting_for_a_project_to_be_placed_ends_when_a_placement_of_it_is_held()
+    {
+        var planner = new PlannerUnderTest(new PlannerOptions());
+        planner.Observe(new NodeSnapshot
+        {
+            NodeId = "learner-a", Address = "127.0.0.1", AddOns = [NodeAddOns.FlopsLearner],
+            Capacity = new ActorResources { CpuMillis = 4000, MemoryMb = 4096 }, PortRangeStart = 41000, PortRangeEnd = 41010,
+        });
+        var placed = PlacedElsewhere("learner-a");
+        var waiting = planner.Ledger.Placed(placed.Actor.ProjectId);
+        Assert.False(waiting.IsCompleted);
+
+        planner.Ledger.Reserve(placed);
+
+        Assert.True(waiting.IsCompletedSuccessfully);
+        Assert.True(planner.Ledger.Placed(placed.Actor.ProjectId).IsCompletedSuccessfully);
+    }
 }

@@ -43,6 +43,11 @@ public sealed class PlannerOptions
     /// </summary>
     public TimeSpan SettlingRetryInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     public int SettlingRetries { get; set; } = 120;
+    /// <summary>
+    /// How long a submission the broker delivers again waits for a placement of it from another planner (one that
+    /// died before acknowledging it) to reach this planner's view, before it is placed as new.
+    /// </summary>
+    public TimeSpan RedeliveredSubmissionWait { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How often the planner looks for lost nodes.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>

@@ -39,6 +39,12 @@ public static class PlannerRegistration
         {
             if (name is not (EndpointNames.Planner or EndpointNames.PlannerControl)) return;
             var options = context.GetRequiredService<PlannerOptions>();
+            // One planner places at a time: with several planner processes running, the broker hands these queues to
+            // the first one only (RabbitMQ's single active consumer) and to the next as soon as that one's connection
+            // goes; the messages it held unacknowledged go to the next. The others keep their view current meanwhile
+            // (PlannerViewConsumer), placements included, so the next places against the same capacity.
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.SingleActiveConsumer = true;
             if (name == EndpointNames.Planner)
             {
                 endpoint.AcceptPlainJson();

@@ -7,14 +7,17 @@ namespace FlopsBus.Planner;
 
 /// <summary>
 /// Keeps this planner instance's view current: node registrations and heartbeats (and the actors they report),
-/// and capacity given back when an actor is removed or its project fails. It runs on a per-instance endpoint so
-/// every planner instance sees every event.
+/// placements (its own, and those of the planner that is active while this one stands by), and capacity given back
+/// when an actor is removed or its project fails. It runs on a per-instance endpoint so every planner instance sees
+/// every event.
 /// </summary>
 public sealed class PlannerViewConsumer(ReservationLedger ledger, NodeClaims claims, ILogger<PlannerViewConsumer> logger) :
     IConsumer<NodeRegistered>,
     IConsumer<NodeHeartbeat>,
     IConsumer<ActorRemoved>,
-    IConsumer<ProjectFailed>
+    IConsumer<ProjectFailed>,
+    IConsumer<ProjectPlaced>,
+    IConsumer<ActorReplaced>
 {
     public Task Consume(ConsumeContext<NodeRegistered> context) => Observe(context, context.Message.Node);
 
@@ -31,6 +34,26 @@ public sealed class PlannerViewConsumer(ReservationLedger ledger, NodeClaims cla
             return Task.CompletedTask;
         }
         ledger.Release(removed.ActorId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Holds what another planner placed, before any node reports it: a standby that takes over places against the
+    /// same capacity rather than against heartbeats a few seconds old. Its own placements are held already (no news).
+    /// Only services publish placements: no node's account may write to that exchange.
+    /// </summary>
+    public Task Consume(ConsumeContext<ProjectPlaced> context)
+    {
+        foreach (var placed in context.Message.Actors)
+            ledger.Reserve(placed);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A learner re-placed (by this planner or another): its replacement holds, the failed one no longer does.</summary>
+    public Task Consume(ConsumeContext<ActorReplaced> context)
+    {
+        ledger.Release(context.Message.ReplacedActorId);
+        ledger.Reserve(context.Message.Replacement);
         return Task.CompletedTask;
     }
 

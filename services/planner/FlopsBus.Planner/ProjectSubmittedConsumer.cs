@@ -15,6 +15,8 @@ public sealed class ProjectSubmittedConsumer(
     ReservationLedger ledger,
     NodeRegistry nodes,
     ProjectSubmissionValidator validator,
+    PlannerOptions options,
+    TimeProvider clock,
     ILogger<ProjectSubmittedConsumer> logger) : IConsumer<ProjectSubmitted>
 {
     public async Task Consume(ConsumeContext<ProjectSubmitted> context)
@@ -33,6 +35,8 @@ public sealed class ProjectSubmittedConsumer(
 
         if (nodes.UntilSettled() is var settling && settling > TimeSpan.Zero)
             throw new PlannerSettlingException(settling);
+        if (context.ReceiveContext.Redelivered)
+            await AwaitPlacementByAnotherPlanner(message.ProjectId, context.CancellationToken);
         var decision = PlannerTelemetry.TimePlacement(message.ProjectId, () => placer.Place(message));
         if (!decision.Succeeded)
         {
@@ -51,6 +55,27 @@ public sealed class ProjectSubmittedConsumer(
             ledger.ReleaseProject(message.ProjectId);
             if (decision.Observatory is { New: true } observatory) ledger.ReleaseProject(observatory.ObservatoryId);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A submission the broker delivers again may have been placed by a planner that died before acknowledging it,
+    /// once its placement had gone out: that placement is on its way to this planner's view (<see cref="PlannerViewConsumer"/>),
+    /// and placing the project anew would run it twice. Waited for a moment, so the repeat gets the same placement back.
+    /// </summary>
+    private async Task AwaitPlacementByAnotherPlanner(Guid projectId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ledger.Placed(projectId).WaitAsync(options.RedeliveredSubmissionWait, clock, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Not placed before: it is placed now, as a first submission.
+        }
+        finally
+        {
+            ledger.StopAwaiting(projectId);
         }
     }
 

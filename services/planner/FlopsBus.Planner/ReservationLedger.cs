@@ -14,6 +14,8 @@ public sealed class ReservationLedger(NodeRegistry nodes)
     /// <summary>Each project's actors in the order they were placed, so a repeated submission gets the same placement back.</summary>
     private readonly Dictionary<Guid, List<Guid>> _byProject = new();
     private readonly Dictionary<string, Guid> _observatories = new(StringComparer.Ordinal);
+    /// <summary>Projects a consumer waits to see placed (<see cref="Placed"/>), completed as their first actor is held.</summary>
+    private readonly Dictionary<Guid, TaskCompletionSource> _awaited = new();
 
     /// <summary>Records a node's report: its view, and the actors it runs held against it (taken back when unknown).</summary>
     public bool Observe(NodeSnapshot node)
@@ -34,10 +36,15 @@ public sealed class ReservationLedger(NodeRegistry nodes)
         }
     }
 
-    /// <summary>Holds the placed actor's capacity and port on its node.</summary>
+    /// <summary>
+    /// Holds the placed actor's capacity and port on its node; a node this planner has not heard from yet holds it
+    /// once it reports the actor (a standby learning of another planner's placement).
+    /// </summary>
     public void Reserve(PlacedActor placed)
     {
-        lock (nodes.Gate) Hold(nodes.Find(placed.NodeId)!, placed, reported: false);
+        lock (nodes.Gate)
+            if (nodes.Find(placed.NodeId) is { } node)
+                Hold(node, placed, reported: false);
     }
 
     private void Hold(NodeCandidate node, PlacedActor placed, bool reported)
@@ -47,7 +54,11 @@ public sealed class ReservationLedger(NodeRegistry nodes)
             nodes.Find(elsewhere)?.Release(actor.ActorId);
         if (!node.Hold(placed, reported)) return;
         _nodeOf[actor.ActorId] = node.NodeId;
-        if (!_byProject.TryGetValue(actor.ProjectId, out var actors)) _byProject[actor.ProjectId] = actors = [];
+        if (!_byProject.TryGetValue(actor.ProjectId, out var actors))
+        {
+            _byProject[actor.ProjectId] = actors = [];
+            if (_awaited.Remove(actor.ProjectId, out var awaited)) awaited.TrySetResult();
+        }
         actors.Add(actor.ActorId);
         if (actor.Role == ActorRoles.TrackingServer) _observatories.TryAdd(actor.CustomerId, actor.ProjectId);
     }
@@ -66,6 +77,24 @@ public sealed class ReservationLedger(NodeRegistry nodes)
             if (_observatories.GetValueOrDefault(placed.Actor.CustomerId) == placed.Actor.ProjectId)
                 _observatories.Remove(placed.Actor.CustomerId);
         }
+    }
+
+    /// <summary>Completes once the project holds actors here: at once if it does, else when a placement of it is held.</summary>
+    public Task Placed(Guid projectId)
+    {
+        lock (nodes.Gate)
+        {
+            if (_byProject.ContainsKey(projectId)) return Task.CompletedTask;
+            if (!_awaited.TryGetValue(projectId, out var awaited))
+                _awaited[projectId] = awaited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return awaited.Task;
+        }
+    }
+
+    /// <summary>Stops waiting for the project to be placed (<see cref="Placed"/>), so nothing is kept for one that never is.</summary>
+    public void StopAwaiting(Guid projectId)
+    {
+        lock (nodes.Gate) _awaited.Remove(projectId);
     }
 
     public void ReleaseProject(Guid projectId)
