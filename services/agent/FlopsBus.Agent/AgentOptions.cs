@@ -23,7 +23,7 @@ public sealed class AgentOptions
     /// <summary>The node's local training data, one folder per data tag, mounted read-only into learners.</summary>
     public string DataDir { get; set; } = "/var/lib/flops/data";
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
-    /// <summary>"docker" or "process".</summary>
+    /// <summary>"docker", "process" (local processes, for the embedded demo) or "simulated" (hollow nodes, for benchmarks of scale).</summary>
     public string Runtime { get; set; } = "docker";
     public string DockerEndpoint { get; set; } = "unix:///var/run/docker.sock";
     /// <summary>Registries actor images may be pulled from; anything else is refused before any network call.</summary>
@@ -50,6 +50,8 @@ public sealed class AgentOptions
     public TimeSpan PullRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a removed actor gets to end by itself (SIGTERM) before it is killed.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Simulated runtime: how long its steps take.</summary>
+    public SimulatedRuntimeOptions Simulated { get; set; } = new();
     /// <summary>Process runtime: the command line that stands for each image.</summary>
     public Dictionary<string, string> ProcessCommands { get; set; } = new();
     /// <summary>How long the agent waits for the saga to say which of its actors are over, before it reports its node live.</summary>

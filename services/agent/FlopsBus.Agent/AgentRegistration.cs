@@ -66,7 +66,8 @@ public static class AgentRegistration
     {
         "docker" => CreateDockerRuntime(options, loggers, clock),
         "process" => new ProcessActorRuntime(options.ProcessCommands),
-        _ => throw new InvalidOperationException($"Agent:Runtime must be 'docker' or 'process', was '{options.Runtime}'.")
+        "simulated" => new SimulatedActorRuntime(options.Simulated, clock),
+        _ => throw new InvalidOperationException($"Agent:Runtime must be 'docker', 'process' or 'simulated', was '{options.Runtime}'.")
     };
 
     private static DockerActorRuntime CreateDockerRuntime(AgentOptions options, ILoggerFactory loggers, TimeProvider clock)

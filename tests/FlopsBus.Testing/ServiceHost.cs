@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using FlopsBus.Testing;
 
-namespace FlopsBus.IntegrationTests;
+namespace FlopsBus.Testing;
 
-/// <summary>A planner or saga host process on a test's broker and database, with its health endpoint on a free port.</summary>
+/// <summary>
+/// A FlopsBus program as a process of its own on a test's or benchmark's broker and database (a planner, a saga host,
+/// hollow nodes), with its health endpoint on a free port.
+/// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly Process _process;
@@ -15,12 +17,19 @@ public sealed class ServiceHost : IAsyncDisposable
 
     /// <param name="service">planner or deployment.</param>
     /// <param name="assembly">FlopsBus.Planner.Host or FlopsBus.Deployment.Host.</param>
-    public static ServiceHost Start(string service, string assembly, IReadOnlyDictionary<string, string?> busSettings, string connectionString)
+    public static ServiceHost Start(string service, string assembly, IReadOnlyDictionary<string, string?> busSettings, string connectionString) =>
+        StartProgram($"services/{service}/{assembly}", assembly,
+            new Dictionary<string, string?>(busSettings) { ["ConnectionStrings:Deployment"] = connectionString });
+
+    /// <param name="projectFolder">The program's project folder below the repository.</param>
+    /// <param name="settings">Its configuration (Bus:Host and so on), handed over as FLOPS_ variables.</param>
+    /// <param name="args">Its command line.</param>
+    public static ServiceHost StartProgram(string projectFolder, string assembly, IReadOnlyDictionary<string, string?> settings, params string[] args)
     {
         var url = $"http://127.0.0.1:{LoopbackPorts.Free()}";
-        var info = ServiceProcess.StartInfo($"services/{service}/{assembly}", assembly, busSettings);
+        var info = ServiceProcess.StartInfo(projectFolder, assembly, settings);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["FLOPS_Health__Url"] = url;
-        info.Environment["FLOPS_ConnectionStrings__Deployment"] = connectionString;
         info.Environment["Logging__Console__FormatterName"] = "simple";
         var host = new ServiceHost(new Process { StartInfo = info }, url);
         host._process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
@@ -29,6 +38,29 @@ public sealed class ServiceHost : IAsyncDisposable
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();
         return host;
+    }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Ends the process at once (SIGKILL), as a crash or an out-of-memory kill would: nothing of it gets to clean up.</summary>
+    public async Task Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits, bounded, for a line of output that contains <paramref name="text"/>; fails with the output so far.</summary>
+    public async Task<string> WaitForLine(string text, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            if (_output.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line) return line;
+            if (_process.HasExited || DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException($"No line with '{text}' within {timeout}{(_process.HasExited ? $" (exited with {_process.ExitCode})" : "")}.\n{Output}");
+            // Output arrives on the process's reader threads; look again shortly.
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>What the host printed, for the message of a failing assertion.</summary>
