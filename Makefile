@@ -7,7 +7,7 @@ DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 COMPOSE ?= docker-compose
 COMPOSE_RUN := COMPOSE_DOCKER_CLI_BUILD=0 DOCKER_BUILDKIT=0 $(COMPOSE) -f compose/docker-compose.yml
 
-.PHONY: run build test test-quorum test-compose infra infra-down clean bench-planner bench-saga bench-agent bench-pull bench-footprint agent-edge up down flops
+.PHONY: run build test test-quorum test-compose infra infra-down clean bench-planner bench-saga bench-system bench-agent bench-pull bench-footprint agent-edge up down flops
 
 ## The embedded system: one process, in-memory bus, three simulated nodes, a sample project until READY.
 run:
@@ -45,6 +45,19 @@ bench-planner:
 bench-saga: infra
 	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
 	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll saga
+
+## The whole system at scale: SYSTEM_NODES hollow nodes (real agents on the simulated runtime; 3 in 5 with flops-learner,
+## 10 clusters) in 4 processes, 2 planners and 2 saga hosts in processes of their own, SYSTEM_PROJECTS projects of 1
+## aggregator + 10 learners submitted at SYSTEM_RATE per second; prints "system: <r> projects/s, p50 <ms> p99 <ms>
+## submit-to-READY at <n> nodes, <n> lost" and "saga at <x> of the transport ceiling". KILL_PLANNER=1 kills the active
+## planner with SIGKILL halfway and prints "planner failover: <ms>" (from the kill to the next planner's first placement).
+SYSTEM_NODES ?= 1000
+SYSTEM_PROJECTS ?= 1000
+SYSTEM_RATE ?= 20
+KILL_PLANNER ?= 0
+bench-system: infra
+	@$(DOTNET) build tests/FlopsBus.Benchmarks -c Release -v quiet -nologo -tl:off -clp:NoSummary
+	@$(DOTNET) tests/FlopsBus.Benchmarks/bin/Release/net10.0/FlopsBus.Benchmarks.dll system $(SYSTEM_NODES) $(SYSTEM_PROJECTS) $(SYSTEM_RATE) $(KILL_PLANNER)
 
 ## Five actors (1 aggregator + 4 learners, fresh pulls) through two agents against the fastest plain docker
 ## pull/run script, alternating for ROUNDS rounds; prints "agent overhead: <ratio>x raw docker (...)" from the medians.

@@ -6,6 +6,9 @@ return args.FirstOrDefault() switch
     // planner [nodes]...
     "planner" => PlannerBenchmark.Run(args.Length > 1 ? args[1..].Select(int.Parse).ToList() : [5000, 50_000]),
     "saga" => await SagaBenchmark.Run(),
+    // system [nodes] [projects] [projects/s] [kill-planner]
+    "system" => await SystemBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, args.Length > 2 ? int.Parse(args[2]) : 1000,
+        args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 4 && args[4] == "1"),
     "agent" => await AgentBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 11),
     // pull [rounds] [nodes] [uplink Mbit/s]
     "pull" => await PullBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 10,
@@ -18,6 +21,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s] | footprint [rounds] [engine]");
+    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | system [nodes] [projects] [projects/s] [kill-planner 0|1] | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s] | footprint [rounds] [engine]");
     return 2;
 }

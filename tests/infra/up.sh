@@ -134,10 +134,12 @@ else
     # Planner:MaxSubmissionBytes, is far lower; this one bounds every queue).
     printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\nmax_message_size = 8388608\n' >"$RABBITMQ_CONFIG_FILE"
     chown -R rabbitmq:rabbitmq "$STATE/rabbitmq"
-    # A connection is a file descriptor: the 1,024 a shell starts with would cap the broker below bench-system's
-    # thousand nodes (and RabbitMQ keeps some for itself). As many as this machine allows.
+    # A connection is a file descriptor: the 1,024 that Debian's wrapper leaves (it runs the broker through su, whose
+    # PAM limits reset it) would cap the broker below bench-system's thousand nodes. So the broker's own script runs
+    # as the rabbitmq user through setpriv, which keeps this shell's limit, raised to as many as this machine allows.
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    start_detached "$STATE/rabbitmq.log" rabbitmq-server
+    start_detached "$STATE/rabbitmq.log" setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups \
+        env HOME=/var/lib/rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server
     wait_for 120 $! rabbit_up || fail rabbitmq "$STATE/rabbitmq.log" "management API on 127.0.0.1:15672 does not answer"
     report rabbitmq "up (started)"
 fi
