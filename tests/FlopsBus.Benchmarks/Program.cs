@@ -8,7 +8,8 @@ return args.FirstOrDefault() switch
     "saga" => await SagaBenchmark.Run(),
     // system [nodes] [projects] [projects/s] [kill-planner]
     "system" => await SystemBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, args.Length > 2 ? int.Parse(args[2]) : 1000,
-        args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 4 && args[4] == "1"),
+        args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 4 && args[4] == "1",
+        args.Length > 5 ? int.Parse(args[5]) : 2),
     "agent" => await AgentBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 11),
     // pull [rounds] [nodes] [uplink Mbit/s]
     "pull" => await PullBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 10,
@@ -21,6 +22,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | system [nodes] [projects] [projects/s] [kill-planner 0|1] | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s] | footprint [rounds] [engine]");
+    Console.Error.WriteLine("usage: FlopsBus.Benchmarks planner [nodes]... | saga | system [nodes] [projects] [projects/s] [kill-planner 0|1] [saga hosts] | agent [rounds] | pull [rounds] [nodes] [uplink Mbit/s] | footprint [rounds] [engine]");
     return 2;
 }

@@ -28,7 +28,7 @@ public static class SystemBenchmark
     /// <summary>Every project stays deployed to the end, so nodes hold about 17 learners each: room for 64 of them.</summary>
     private static readonly ActorResources NodeCapacity = new() { CpuMillis = 32_000, MemoryMb = 65_536 };
 
-    public static async Task<int> Run(int nodes, int projects, double rate, bool killPlanner)
+    public static async Task<int> Run(int nodes, int projects, double rate, bool killPlanner, int sagaHosts)
     {
         await RequireBrokerConnections(nodes + 200);
         await using var isolated = await IsolatedBrokerAndDatabase.Create("flops-system");
@@ -41,7 +41,7 @@ public static class SystemBenchmark
         try
         {
             // One saga host runs the migrations before the second starts; the first planner to consume is the active one.
-            foreach (var _ in Enumerable.Range(0, 2))
+            foreach (var _ in Enumerable.Range(0, sagaHosts))
             {
                 var sagaHost = ServiceHost.Start("deployment", "FlopsBus.Deployment.Host", quiet, isolated.ConnectionString);
                 services.Add(sagaHost);
@@ -87,7 +87,7 @@ public static class SystemBenchmark
             await ceiling.Measure(SagaEvents.Plan(projects / 4));
             var transport = await ceiling.Measure(SagaEvents.Plan(projects));
             var saga = events / elapsed.TotalSeconds;
-            Console.WriteLine($"saga at {saga / transport:F2} of the transport ceiling ({saga:F0} vs {transport:F0} events/s, 2 saga hosts)");
+            Console.WriteLine($"saga at {saga / transport:F2} of the transport ceiling ({saga:F0} vs {transport:F0} events/s, {sagaHosts} saga hosts)");
             await host.StopAsync();
         }
         finally
