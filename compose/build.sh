@@ -10,7 +10,15 @@
 # debootstrap tar, so a base is remade only when its recipe changes (debootstrap takes minutes, an import seconds).
 # Where public images are reachable, FLOPS_DEBIAN_IMAGE=debian:bookworm-slim and
 # FLOPS_DOTNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0 name public bases instead and this script makes neither.
+#
+# compose/build.sh --broker-only [env file] makes the Debian base and, FROM it, the stack's broker image
+# flopsbus/rabbitmq:3.10 (compose/images/rabbitmq, as compose builds it), and nothing else: tests/infra/up.sh calls it
+# for the tests that start a broker of their own (tests/FlopsBus.Testing/PrivateBroker.cs), which need no .NET base
+# and no published services. A second run rebuilds nothing (the builder's cache).
 set -euo pipefail
+
+broker_only=
+if [[ ${1:-} == --broker-only ]]; then broker_only=1; shift; fi
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -70,6 +78,18 @@ else
         -c "LABEL flopsbus.recipe=$debian_hash" \
         -c "LABEL org.flopsbus.image=compose" "$tarball" "$DEBIAN_IMAGE" >/dev/null || fail debian "docker import"
     report debian "$DEBIAN_IMAGE imported from $tarball"
+fi
+
+# ---- the broker image alone (--broker-only), FROM the Debian base as compose/docker-compose.yml builds it: same
+# Dockerfile, context and build argument, so compose's build and this one share the builder's cache and the tag.
+if [[ -n $broker_only ]]; then
+    BROKER_IMAGE=flopsbus/rabbitmq:3.10
+    started=$SECONDS
+    "$DOCKER" build -q --network host --build-arg BASE="$DEBIAN_IMAGE" -t "$BROKER_IMAGE" "$HERE/images/rabbitmq" \
+        >"$CACHE/rabbitmq-build.log" 2>&1 || fail rabbitmq "docker build" "$CACHE/rabbitmq-build.log"
+    "$DOCKER" image prune -f --filter label=org.flopsbus.image=compose >/dev/null   # one this build replaced
+    report rabbitmq "$BROKER_IMAGE up to date in $((SECONDS - started)) s"
+    exit 0
 fi
 
 

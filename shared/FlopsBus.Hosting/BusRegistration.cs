@@ -1,3 +1,4 @@
+using System.Reflection;
 using FlopsBus.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -56,6 +57,7 @@ public static class BusRegistration
                     });
                 x.UsingRabbitMq((context, cfg) =>
                 {
+                    ReconnectReceiveEndpointsSooner(cfg);
                     var (username, password) = options.Credentials();
                     cfg.Host(options.Host, options.Port, options.VirtualHost, h =>
                     {
@@ -69,6 +71,35 @@ public static class BusRegistration
             }
         });
         return services;
+    }
+
+    /// <summary>The longest wait between a receive endpoint's tries to reach the broker again (see below).</summary>
+    public static readonly TimeSpan ReceiveReconnectMaxDelay = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// A service must consume again within seconds of its broker's return (issue #13), but MassTransit 8.5's RabbitMQ
+    /// transport waits ever longer between a lost receive endpoint's tries (RabbitMqHostConfiguration's
+    /// ReceiveTransportRetryPolicy: exponential from 3 s in 3 s steps up to 30 s, with jitter, plus a second's pause
+    /// each time): after a broker restart of about ten seconds the endpoints came back 5 to 7 s after the broker
+    /// (BrokerRestartTests), sending and publishing again at once but consuming nothing meanwhile. MassTransit offers no setting for it in 8.x (a read-only property
+    /// whose policy its constructor makes; 9.x is licensed), so the policy is replaced here, before the bus is built:
+    /// the same failures are retried (the original decides which), for as long as they last, at most
+    /// <see cref="ReceiveReconnectMaxDelay"/> apart with MassTransit's jitter, so that many nodes do not all knock at once.
+    /// A MassTransit without that field fails every host's start-up here, loudly, rather than reconnecting slowly unseen.
+    /// </summary>
+    private static void ReconnectReceiveEndpointsSooner(IRabbitMqBusFactoryConfigurator cfg)
+    {
+        const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+        var hostConfiguration = cfg.GetType().GetField("_hostConfiguration", Private)?.GetValue(cfg);
+        var policyField = hostConfiguration?.GetType().GetField("<ReceiveTransportRetryPolicy>k__BackingField", Private);
+        if (policyField?.GetValue(hostConfiguration) is not IRetryPolicy original)
+            throw new InvalidOperationException(
+                "MassTransit's RabbitMQ host configuration no longer has the receive transport retry policy FlopsBus shortens (BusRegistration).");
+        policyField.SetValue(hostConfiguration, Retry.CreatePolicy(r =>
+        {
+            r.Handle<Exception>(original.IsHandled);
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(250), ReceiveReconnectMaxDelay, TimeSpan.FromMilliseconds(500));
+        }));
     }
 
     /// <summary>The check every host that reads nodes' messages makes (<see cref="NodeClaims"/>).</summary>

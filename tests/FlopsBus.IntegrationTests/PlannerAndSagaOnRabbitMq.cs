@@ -15,10 +15,11 @@ namespace FlopsBus.IntegrationTests;
 /// A virtual host of its own on the real broker and a database of its own on the real PostgreSQL, with the
 /// planner and the deployment saga running in this process against them, and a recorder of the events
 /// they and the agents publish. A test may give the host its clock (kept across restarts, as the wall clock is) and
-/// more bus configuration, such as a fault to inject.
+/// more bus configuration, such as a fault to inject. The virtual host is on the shared broker, or on
+/// <paramref name="broker"/> (a <see cref="PrivateBroker"/> the test may restart).
 /// </summary>
 public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<IBusRegistrationConfigurator>? configureBus = null,
-    string? connectionString = null) : IAsyncLifetime
+    string? connectionString = null, TestBroker? broker = null) : IAsyncLifetime
 {
     private IHost? _host;
     private IsolatedBrokerAndDatabase _isolated = null!;
@@ -43,7 +44,7 @@ public sealed class PlannerAndSagaOnRabbitMq(TimeProvider? clock = null, Action<
 
     public async Task InitializeAsync()
     {
-        _isolated = await IsolatedBrokerAndDatabase.Create("flops-test");
+        _isolated = await IsolatedBrokerAndDatabase.Create("flops-test", broker);
         await Start();
     }
 

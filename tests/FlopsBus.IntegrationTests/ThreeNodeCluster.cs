@@ -17,11 +17,12 @@ namespace FlopsBus.IntegrationTests;
 /// <paramref name="engineThroughRelay"/> each agent reaches its engine through a relay of <see cref="EngineLinks"/>; with
 /// <paramref name="agentSettings"/>, every agent has those settings too (a registry cache, say). The nodes' ports for
 /// aggregators are 15 from a random base in 27000-28999, or in <paramref name="portBases"/> for a cluster that runs
-/// beside another one (the two must not share ports: all nodes share the machine's).
+/// beside another one (the two must not share ports: all nodes share the machine's). With <paramref name="broker"/>,
+/// everything runs on that broker (a <see cref="PrivateBroker"/> the test may restart) instead of the shared one.
 /// </summary>
 public sealed class ThreeNodeCluster(
     bool agentsThroughRelay = false, string? connectionString = null, bool engineThroughRelay = false,
-    IReadOnlyDictionary<string, string>? agentSettings = null, (int From, int To)? portBases = null) : IAsyncLifetime
+    IReadOnlyDictionary<string, string>? agentSettings = null, (int From, int To)? portBases = null, TestBroker? broker = null) : IAsyncLifetime
 {
     private const int Nodes = 3;
 
@@ -31,8 +32,9 @@ public sealed class ThreeNodeCluster(
     private readonly List<Dictionary<string, string>> _settings = [];
     private readonly DirectoryInfo _data = NodeDataFolder.Create("flops-it-");
 
-    public PlannerAndSagaOnRabbitMq System { get; } = new(connectionString: connectionString);
-    public TcpRelay? AgentLinks { get; } = agentsThroughRelay ? new TcpRelay(TestEnvironment.RabbitHost, TestEnvironment.RabbitPort) : null;
+    public PlannerAndSagaOnRabbitMq System { get; } = new(connectionString: connectionString, broker: broker);
+    public TcpRelay? AgentLinks { get; } = agentsThroughRelay
+        ? new TcpRelay((broker ?? TestBroker.Shared).Host, (broker ?? TestBroker.Shared).Port) : null;
     /// <summary>The node engines, node 1's first.</summary>
     public IReadOnlyList<DockerClient> Engines { get; } = Enumerable.Range(1, Nodes)
         .Select(n => new DockerClientConfiguration(new Uri(TestEnvironment.NodeEngine(n))).CreateClient()).ToList();

@@ -15,6 +15,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string NodeId { get; }
 
+    /// <summary>When the process was started, on the wall clock: with <see cref="FirstPrinted"/>, when a line came.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
     /// <summary>
     /// Names another build of the agent to run instead of the normal one, e.g. the edge build that make agent-edge
     /// publishes (artifacts/agent-edge/FlopsBus.Agent.Host): an executable, or a .dll that dotnet runs.

@@ -4,20 +4,28 @@ using FlopsBus.Hosting;
 namespace FlopsBus.Testing;
 
 /// <summary>
-/// The management HTTP API as the test broker's administrator: the calls the management UI makes, and the node accounts
-/// of <c>flops node add</c>, which are deleted with their virtual host (users are per broker, not per virtual host).
+/// The management HTTP API as a test broker's administrator (the shared broker's unless told): the calls the management
+/// UI makes, and the node accounts of <c>flops node add</c>, which are deleted with their virtual host (users are per
+/// broker, not per virtual host).
 /// </summary>
 public sealed class RabbitMqManagement : IDisposable
 {
-    public BrokerManagement Broker { get; } = new(
-        new Uri($"http://{TestEnvironment.RabbitHost}:{TestEnvironment.RabbitManagementPort}/api/"), TestEnvironment.RabbitUser, TestEnvironment.RabbitPassword);
+    private readonly TestBroker _broker;
+
+    public RabbitMqManagement(TestBroker? broker = null)
+    {
+        _broker = broker ?? TestBroker.Shared;
+        Broker = new BrokerManagement(_broker.ManagementApi, _broker.AdminUser, _broker.AdminPassword);
+    }
+
+    public BrokerManagement Broker { get; }
 
     private HttpClient _http => Broker.Http;
 
     public async Task CreateVirtualHost(string vhost)
     {
         (await _http.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
-        await Broker.SetPermissions(vhost, TestEnvironment.RabbitUser, ".*", ".*", ".*", CancellationToken.None);
+        await Broker.SetPermissions(vhost, _broker.AdminUser, ".*", ".*", ".*", CancellationToken.None);
     }
 
     /// <summary>Deletes the virtual host and every node account made for it (node accounts name their virtual host).</summary>

@@ -11,6 +11,8 @@ public static class TestEnvironment
     public static string QueueType => Get("FLOPS_TEST_QUEUE_TYPE", "classic");
     public static string RabbitPassword => Get("FLOPS_TEST_RABBITMQ_PASSWORD", "guest");
     public static string DockerEndpoint => Get("FLOPS_TEST_DOCKER_ENDPOINT", "unix:///var/run/docker.sock");
+    /// <summary>The broker image a <see cref="PrivateBroker"/> runs: the compose stack's, which up.sh builds on <see cref="DockerEndpoint"/>.</summary>
+    public static string BrokerImage => Get("FLOPS_TEST_BROKER_IMAGE", "flopsbus/rabbitmq:3.10");
     /// <summary>Where up.sh keeps its state: the node engines' sockets are under engines/.</summary>
     public static string InfraState => Get("FLOPS_INFRA_STATE", "/var/tmp/flopsbus-infra");
 

@@ -48,6 +48,7 @@ installed docker-registry || missing+=(docker-registry)
 installed busybox-static || missing+=(busybox-static)   # the dynamic busybox can't be copied into an image
 installed rabbitmq-server || missing+=(rabbitmq-server)
 command -v curl >/dev/null || missing+=(curl)
+installed debootstrap || missing+=(debootstrap)   # the Debian base of the broker image (compose/build.sh)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)   # the edge registry cache (registry-cache.conf)
 { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 || [[ -x "$(pg_bin)/initdb" ]] || missing+=(postgresql)
 if ((${#missing[@]})); then
@@ -199,6 +200,14 @@ else
     echo "$hash" >"$STATE/images.sha256"
     report images "up (built and pushed)"
 fi
+
+# ---- the broker image of the tests that start a broker of their own (tests/FlopsBus.Testing/PrivateBroker.cs, through
+# Testcontainers on this engine): the compose stack's own recipe, flopsbus/rabbitmq:3.10 FROM the Debian base that
+# compose/build.sh makes with debootstrap (about 100 s once; the tar is kept in $STATE/compose). Cached: a second run
+# rebuilds nothing.
+bash "$ROOT/compose/build.sh" --broker-only >"$STATE/broker-image.log" 2>&1 \
+    || fail broker-img "$STATE/broker-image.log" "compose/build.sh --broker-only"
+report broker-img "$(sed -n 's/^ *rabbitmq *//p' "$STATE/broker-image.log")"
 
 # ---- FL image pair of realistic size (FLOPS_LARGE_IMAGES=1): fl-learner (~300 MB over sample-learner, three
 # layers) and fl-aggregator (fl-learner + ~50 MB), of random filler. Rebuilt only when their recipe or the
