@@ -31,7 +31,7 @@ public static class SagaBenchmark
     public static async Task<int> Run()
     {
         await using var isolated = await IsolatedBrokerAndDatabase.Create("flops-bench");
-        using var host = BuildHost(isolated);
+        using var host = BenchHost.OnBus(isolated, bus => bus.AddDeploymentSaga(isolated.ConnectionString));
         await host.StartAsync();
         var bus = host.Services.GetRequiredService<IBus>();
         await using var ceiling = await TransportCeiling.Start();
@@ -62,15 +62,6 @@ public static class SagaBenchmark
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted[Math.Max(0, (int)Math.Ceiling(sorted.Count * share) - 1)];
-    }
-
-    private static IHost BuildHost(IsolatedBrokerAndDatabase isolated)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(isolated.BusSettings);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddFlopsBus(builder.Configuration, bus => bus.AddDeploymentSaga(isolated.ConnectionString));
-        return builder.Build();
     }
 
     /// <summary>Publishes <paramref name="plan"/> to the saga(s) behind <paramref name="bus"/> and waits until every project is READY.</summary>

@@ -67,7 +67,7 @@ public static class SystemBenchmark
             }
             Console.Error.WriteLine($"  {nodes} hollow nodes up in {clock.Elapsed.TotalSeconds:F0} s");
 
-            using var host = BuildHost(isolated);
+            using var host = BenchHost.OnBus(isolated, _ => { });
             await host.StartAsync();
             var bus = host.Services.GetRequiredService<IBus>();
             await WaitForLiveNodes(bus, nodes);
@@ -142,15 +142,6 @@ public static class SystemBenchmark
             started.Add(hollow);
         }
         await Task.WhenAll(started.Select(h => h.WaitForLine(" up in ", TimeSpan.FromMinutes(5))));
-    }
-
-    private static IHost BuildHost(IsolatedBrokerAndDatabase isolated)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(isolated.BusSettings);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddFlopsBus(builder.Configuration, _ => { });
-        return builder.Build();
     }
 
     /// <summary>Asks the planner until it holds every node live, showing how many it does.</summary>

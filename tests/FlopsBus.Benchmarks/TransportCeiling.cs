@@ -28,10 +28,7 @@ public sealed class TransportCeiling : IAsyncDisposable
     private TransportCeiling(IsolatedBrokerAndDatabase isolated)
     {
         _isolated = isolated;
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(isolated.BusSettings);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddFlopsBus(builder.Configuration, _ => { }, (_, cfg) => cfg.ReceiveEndpoint("flops-ceiling", e =>
+        _host = BenchHost.OnBus(isolated, _ => { }, (_, cfg) => cfg.ReceiveEndpoint("flops-ceiling", e =>
         {
             if (e is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ProjectDeploymentStateDefinition.MessagesInFlight;
             e.ConcurrentMessageLimit = ProjectDeploymentStateDefinition.MessagesInFlight;
@@ -40,7 +37,6 @@ public sealed class TransportCeiling : IAsyncDisposable
             e.Handler<DataFetched>(_ => Consumed());
             e.Handler<AggregatorConnected>(_ => Consumed());
         }));
-        _host = builder.Build();
     }
 
     public static async Task<TransportCeiling> Start()

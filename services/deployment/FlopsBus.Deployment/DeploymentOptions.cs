@@ -14,6 +14,13 @@ public sealed class DeploymentOptions
     /// <summary>How often the actors-by-status gauge is counted again.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>
+    /// With several saga hosts, one consumes at a time and the others stand by (RabbitMQ's single active consumer on
+    /// the saga host's queues), taking over as soon as its connection goes. Hosts that compete for one project's events
+    /// lose the race on each other's writes: measured with bench-system (1,000 nodes, 2 projects/s), two competing hosts
+    /// gave p99 3.5 s submit-to-READY and 808 events/s against 1.1 s and 1,209 for one. False lets them compete.
+    /// </summary>
+    public bool SingleActiveHost { get; set; } = true;
+    /// <summary>
     /// The longest wait between tries of a message that met a database outage (it is tried until the database answers).
     /// It is also how late a held message may go on once the database is back, so it stays short: a try against a
     /// database that is down is refused at once, and the endpoint holds only its prefetch of messages.

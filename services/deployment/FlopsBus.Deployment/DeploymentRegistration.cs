@@ -37,7 +37,10 @@ public static class DeploymentRegistration
         // Every endpoint of the saga host reads or writes the store: each waits out a database outage.
         bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
         {
-            if (name.StartsWith(EndpointNames.Deployment, StringComparison.Ordinal)) endpoint.RetryWhileTheDatabaseIsDown(options);
+            if (!name.StartsWith(EndpointNames.Deployment, StringComparison.Ordinal)) return;
+            endpoint.RetryWhileTheDatabaseIsDown(options);
+            if (options.SingleActiveHost && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.SingleActiveConsumer = true;
         });
         bus.AddHostedService<DeadlineWatcher>();
         bus.TryAddSingleton<ActorStatusGauge>();
