@@ -25,7 +25,8 @@ public static class SystemBenchmark
     private const int HollowProcesses = 4;
     private const int Clusters = 10;
     private const int Learners = 10;
-    /// <summary>Every project stays deployed to the end, so nodes hold about 17 learners each: room for 64 of them.</summary>
+    private const int WarmUpProjects = 40;
+    /// <summary>Every project stays deployed to the end, the warm-up's too: room for 64 learners on each node.</summary>
     private static readonly ActorResources NodeCapacity = new() { CpuMillis = 32_000, MemoryMb = 65_536 };
 
     public static async Task<int> Run(int nodes, int projects, double rate, bool killPlanner, int sagaHosts)
@@ -72,12 +73,11 @@ public static class SystemBenchmark
             var bus = host.Services.GetRequiredService<IBus>();
             await WaitForLiveNodes(bus, nodes);
 
-            var run = new SystemRun(projects);
-            var watch = run.Watch(bus);
-            await watch.Ready;
-            await Submit(bus, run, projects, rate, killPlanner ? planners[0] : null);
-            await run.Finished(TimeSpan.FromSeconds(60));
-            await watch.StopAsync();
+            // A warm-up first, through every process: the JIT and the first connections to the database cost the first
+            // projects seconds that are no part of the system's steady state.
+            await SubmitAndFollow(bus, WarmUpProjects, rate, victim: null);
+            Console.Error.WriteLine($"  warm-up: {WarmUpProjects} projects READY");
+            var run = await SubmitAndFollow(bus, projects, rate, killPlanner ? planners[0] : null);
             run.Report(NodeCapacity, accounts.Select(a => a.NodeId).ToList());
 
             // The saga hosts alone against the transport: the same events through both, one right after the other.
@@ -142,6 +142,17 @@ public static class SystemBenchmark
             started.Add(hollow);
         }
         await Task.WhenAll(started.Select(h => h.WaitForLine(" up in ", TimeSpan.FromMinutes(5))));
+    }
+
+    private static async Task<SystemRun> SubmitAndFollow(IBus bus, int projects, double rate, ServiceHost? victim)
+    {
+        var run = new SystemRun(projects);
+        var watch = run.Watch(bus);
+        await watch.Ready;
+        await Submit(bus, run, projects, rate, victim);
+        await run.Finished(TimeSpan.FromSeconds(60));
+        await watch.StopAsync();
+        return run;
     }
 
     /// <summary>Asks the planner until it holds every node live, showing how many it does.</summary>

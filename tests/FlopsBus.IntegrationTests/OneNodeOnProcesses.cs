@@ -52,6 +52,23 @@ public sealed class OneNodeOnProcesses : IAsyncDisposable
         _processes.Add(Agent);
     }
 
+    /// <summary>
+    /// Starts another planner and saga host beside the first ones, once those answer Healthy: the broker hands the
+    /// services' queues to the first consumer, so these two stand by until the first ones are gone.
+    /// </summary>
+    public async Task<(ServiceHost Planner, ServiceHost Deployment)> StartStandbys(IReadOnlyDictionary<string, string?> settings)
+    {
+        await Planner.HealthUntil(Patience, "Healthy");
+        await Deployment.HealthUntil(Patience, "Healthy");
+        var planner = ServiceHost.Start("planner", "FlopsBus.Planner.Host", settings, Isolated.ConnectionString);
+        _processes.Add(planner);
+        var deployment = ServiceHost.Start("deployment", "FlopsBus.Deployment.Host", settings, Isolated.ConnectionString);
+        _processes.Add(deployment);
+        await planner.HealthUntil(Patience, "Healthy");
+        await deployment.HealthUntil(Patience, "Healthy");
+        return (planner, deployment);
+    }
+
     /// <summary>As a script would: waits until <c>flops nodes</c> shows the node, then <c>flops submit --wait --json</c> until READY.</summary>
     public async Task<ProjectStatus> SubmitUntilReady(IReadOnlyDictionary<string, string?> cli, string customer)
     {
