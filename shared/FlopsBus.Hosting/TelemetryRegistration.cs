@@ -22,31 +22,29 @@ public static class TelemetryRegistration
 {
     /// <summary>
     /// Traces and metrics from MassTransit and FlopsBus. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
-    /// is set, to the console when Telemetry:Console is true; otherwise metrics are collected for /metrics and
-    /// in-process listeners, and spans only for an in-process listener that asks for them.
+    /// is set, to the console when Telemetry:Console is true, otherwise collected for in-process listeners only.
     /// </summary>
     public static IServiceCollection AddFlopsTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var console = configuration.GetValue<bool>("Telemetry:Console");
 
-        var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
-        // Only where spans go somewhere: a tracer provider samples and records every span of every message (MassTransit
-        // tags each with a dozen attributes), work thrown away when nothing exports them. A test's own ActivityListener
-        // still gets every span: the sources report to any listener.
-        if (otlp || console)
-            telemetry.WithTracing(t =>
+        // Tracing even with no exporter: the tracer provider is what makes MassTransit start its activities, which carry
+        // a deployment's trace id into the log scopes (JSON logs) and on to the next service in the message headers.
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(t =>
             {
                 t.AddSource(DiagnosticHeaders.DefaultListenerName, FlopsTelemetry.Name);
                 if (otlp) t.AddOtlpExporter();
                 if (console) t.AddConsoleExporter();
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(InstrumentationOptions.MeterName, FlopsTelemetry.Name);
+                if (otlp) m.AddOtlpExporter();
+                if (console) m.AddConsoleExporter();
             });
-        telemetry.WithMetrics(m =>
-        {
-            m.AddMeter(InstrumentationOptions.MeterName, FlopsTelemetry.Name);
-            if (otlp) m.AddOtlpExporter();
-            if (console) m.AddConsoleExporter();
-        });
         return services;
     }
 }
