@@ -3,13 +3,10 @@ using System.Diagnostics;
 using System.Runtime;
 using FlopsBus.Contracts;
 using FlopsBus.Deployment;
-using FlopsBus.Hosting;
 using FlopsBus.Testing;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Benchmarks;
 
