@@ -58,6 +58,11 @@ public static class BusRegistration
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     ReconnectReceiveEndpointsSooner(cfg);
+                    // MassTransit gives an endpoint's error and skipped queues its own queue's arguments. They must not
+                    // take single active consumer (the planner's and the saga's queues have it): RabbitMQ refuses to read
+                    // (basic.get) a quorum queue with it, which is how `flops errors` shows what went wrong.
+                    cfg.SendTopology.ConfigureErrorSettings = error => error.SingleActiveConsumer = false;
+                    cfg.SendTopology.ConfigureDeadLetterSettings = skipped => skipped.SingleActiveConsumer = false;
                     var (username, password) = options.Credentials();
                     cfg.Host(options.Host, options.Port, options.VirtualHost, h =>
                     {
