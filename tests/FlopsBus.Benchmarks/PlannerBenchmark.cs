@@ -105,8 +105,7 @@ public static class PlannerBenchmark
             var elapsed = total.Elapsed;
 
             foreach (var id in held) _ledger.ReleaseProject(id);
-            perProject.Sort();
-            return new Round(elapsed, perProject[(int)Math.Ceiling(perProject.Count * 0.99) - 1], placed, refused);
+            return new Round(elapsed, Percentiles.Of(perProject, 0.99), placed, refused);
         }
     }
 }

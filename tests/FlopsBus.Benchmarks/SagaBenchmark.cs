@@ -42,23 +42,16 @@ public static class SagaBenchmark
             var (events, elapsed, toReady) = await Measure(bus, SagaEvents.Plan(Projects), report: true);
             var jit = $"JIT meanwhile: {JitInfo.GetCompiledMethodCount() - jitMethods} methods, {(JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms";
             var transport = await ceiling.Measure(SagaEvents.Plan(Projects));
-            var p99 = Percentile(toReady, 0.99);
+            var p99 = Percentiles.Of(toReady, 0.99);
             rounds.Add((events / elapsed.TotalSeconds, p99, transport));
             Console.WriteLine($"round {round}: {Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s = {events / elapsed.TotalSeconds:F0} events/s, " +
-                              $"median {Percentile(toReady, 0.5):F0} ms and p99 {p99:F0} ms to READY ({jit}); transport alone {transport:F0} events/s");
+                              $"median {Percentiles.Of(toReady, 0.5):F0} ms and p99 {p99:F0} ms to READY ({jit}); transport alone {transport:F0} events/s");
         }
         var median = rounds.OrderBy(r => r.EventsPerSecond / r.Ceiling).ElementAt(Rounds / 2);
         Console.WriteLine($"saga: {median.EventsPerSecond:F0} events/s, p99 {median.P99:F0} ms to READY; " +
                           $"saga at {median.EventsPerSecond / median.Ceiling:F2} of the transport ceiling ({median.Ceiling:F0} events/s)");
         await host.StopAsync();
         return 0;
-    }
-
-    /// <summary>The <paramref name="share"/> percentile of <paramref name="values"/> (nearest rank).</summary>
-    public static double Percentile(List<double> values, double share)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted[Math.Max(0, (int)Math.Ceiling(sorted.Count * share) - 1)];
     }
 
     /// <summary>Publishes <paramref name="plan"/> to the saga(s) behind <paramref name="bus"/> and waits until every project is READY.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FlopsBus.Contracts;
+using FlopsBus.HollowNodes;
 using FlopsBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,8 +50,8 @@ public static class SystemBenchmark
             var planners = new List<ServiceHost>();
             foreach (var _ in Enumerable.Range(0, 2))
             {
-                var planner = ServiceHost.StartProgram("services/planner/FlopsBus.Planner.Host", "FlopsBus.Planner.Host",
-                    new Dictionary<string, string?>(quiet) { ["Planner:TrackingImage"] = "" });
+                var planner = ServiceHost.Start("planner", "FlopsBus.Planner.Host",
+                    new Dictionary<string, string?>(quiet) { ["Planner:TrackingImage"] = "" }, isolated.ConnectionString);
                 services.Add(planner);
                 planners.Add(planner);
                 await planner.HealthUntil(TimeSpan.FromMinutes(1), "Healthy");
@@ -76,7 +77,7 @@ public static class SystemBenchmark
             await SubmitAndFollow(bus, WarmUpProjects, rate, victim: null);
             Console.Error.WriteLine($"  warm-up: {WarmUpProjects} projects READY");
             var run = await SubmitAndFollow(bus, projects, rate, killPlanner ? planners[0] : null);
-            run.Report(NodeCapacity, accounts.Select(a => a.NodeId).ToList());
+            run.Report(NodeCapacity, accounts.Count);
 
             // The saga hosts alone against the transport: the same events through both, one right after the other.
             var plan = SagaEvents.Plan(projects);
@@ -107,23 +108,21 @@ public static class SystemBenchmark
     }
 
     /// <summary>Node i: cluster i mod 10, with the flops-learner add-on for three in five (600 of 1,000), each with its own account.</summary>
-    private static async Task<List<NodeSpec>> AddNodes(IsolatedBrokerAndDatabase isolated, int nodes)
+    private static async Task<List<HollowNodeAccount>> AddNodes(IsolatedBrokerAndDatabase isolated, int nodes)
     {
-        var accounts = new ConcurrentBag<NodeSpec>();
+        var accounts = new ConcurrentBag<HollowNodeAccount>();
         await Parallel.ForEachAsync(Enumerable.Range(0, nodes), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var id = $"hollow-{i:D4}";
             var account = await isolated.Management.AddNode(isolated.VirtualHost, id);
-            accounts.Add(new NodeSpec(id, account.Username, account.Password, $"cluster-{i % Clusters}",
+            accounts.Add(new HollowNodeAccount(id, account.Username, account.Password, $"cluster-{i % Clusters}",
                 i % 5 < 3 ? [NodeAddOns.FlopsLearner] : []));
             if (accounts.Count % 200 == 0) Console.Error.WriteLine($"  node accounts: {accounts.Count}/{nodes}");
         });
         return accounts.OrderBy(a => a.NodeId, StringComparer.Ordinal).ToList();
     }
 
-    private sealed record NodeSpec(string NodeId, string Username, string Password, string Cluster, string[] AddOns);
-
-    private static async Task StartHollowNodes(List<NodeSpec> accounts, string folder, Dictionary<string, string?> settings, List<ServiceHost> services)
+    private static async Task StartHollowNodes(List<HollowNodeAccount> accounts, string folder, Dictionary<string, string?> settings, List<ServiceHost> services)
     {
         var hollowSettings = new Dictionary<string, string?>(settings)
         {
@@ -139,7 +138,7 @@ public static class SystemBenchmark
             services.Add(hollow);
             started.Add(hollow);
         }
-        await Task.WhenAll(started.Select(h => h.WaitForLine(" up in ", TimeSpan.FromMinutes(5))));
+        await Task.WhenAll(started.Select(h => h.WaitForOutput(" up in ", TimeSpan.FromMinutes(5))));
     }
 
     private static async Task<SystemRun> SubmitAndFollow(IBus bus, int projects, double rate, ServiceHost? victim)

@@ -94,8 +94,8 @@ public sealed class SystemRun(int projects)
         return Task.CompletedTask;
     }
 
-    /// <summary>Prints the figures and what was lost; <paramref name="nodes"/> names every node of the run.</summary>
-    public void Report(ActorResources capacity, IReadOnlyList<string> nodes)
+    /// <summary>Prints the figures and what was lost, for a run on <paramref name="nodes"/> nodes of <paramref name="capacity"/> each.</summary>
+    public void Report(ActorResources capacity, int nodes)
     {
         var toReady = _ready.Select(r => Stopwatch.GetElapsedTime(_submitted[r.Key], r.Value).TotalMilliseconds).ToList();
         var span = _ready.IsEmpty ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_submitted.Values.Min(), _ready.Values.Max());
@@ -111,9 +111,9 @@ public sealed class SystemRun(int projects)
         var notReady = projects - _ready.Count;
         Console.WriteLine($"  {_ready.Count} READY, {_failed.Count} failed{(_failed.IsEmpty ? "" : $" (first: {_failed.Values.First()})")}, " +
                           $"{notReady - _failed.Count} with no outcome; {overCommitted} nodes over-committed; {twice} actors run twice; " +
-                          $"{started.Count} actors started on {started.Select(s => s.NodeId).Distinct().Count()} of {nodes.Count} nodes");
-        Console.WriteLine($"system: {_ready.Count / Math.Max(span.TotalSeconds, 0.001):F1} projects/s, p50 {SagaBenchmark.Percentile(toReady, 0.5):F0} ms " +
-                          $"p99 {SagaBenchmark.Percentile(toReady, 0.99):F0} ms submit-to-READY at {nodes.Count} nodes, {notReady + overCommitted + twice} lost");
+                          $"{started.Count} actors started on {started.Select(s => s.NodeId).Distinct().Count()} of {nodes} nodes");
+        Console.WriteLine($"system: {_ready.Count / Math.Max(span.TotalSeconds, 0.001):F1} projects/s, p50 {Percentiles.Of(toReady, 0.5):F0} ms " +
+                          $"p99 {Percentiles.Of(toReady, 0.99):F0} ms submit-to-READY at {nodes} nodes, {notReady + overCommitted + twice} lost");
         if (_killedPlanner is not null)
             Console.WriteLine(_failoverPlacementAt == 0
                 ? "planner failover: no placement by another planner after the kill"

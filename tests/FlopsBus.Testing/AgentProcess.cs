@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -8,9 +7,7 @@ namespace FlopsBus.Testing;
 public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    // Each line with when it came, counted from the agent's start.
-    private readonly ConcurrentQueue<(TimeSpan At, string Line)> _output = new();
-    private readonly Stopwatch _age = Stopwatch.StartNew();
+    private readonly ProgramOutput _output;
     private bool _disposed;
 
     public string NodeId { get; }
@@ -33,21 +30,11 @@ public sealed class AgentProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterName"] = "simple";
 
         _process = new Process { StartInfo = info };
-        _process.OutputDataReceived += (_, e) => Record(e.Data);
-        _process.ErrorDataReceived += (_, e) => Record(e.Data);
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    private void Record(string? line)
-    {
-        if (line is not null) _output.Enqueue((_age.Elapsed, line));
+        _output = new ProgramOutput(_process);
     }
 
     /// <summary>How long after the agent was started it first printed <paramref name="text"/>, if it has.</summary>
-    public TimeSpan? FirstPrinted(string text) =>
-        _output.FirstOrDefault(l => l.Line.Contains(text, StringComparison.Ordinal)) is { Line: not null } found ? found.At : null;
+    public TimeSpan? FirstPrinted(string text) => _output.FirstPrinted(text);
 
     /// <summary>The agent's resident memory now (VmRSS), in bytes.</summary>
     public long ResidentBytes =>
@@ -55,25 +42,16 @@ public sealed class AgentProcess : IAsyncDisposable
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
 
     /// <summary>What the agent printed, for the message of a failing assertion.</summary>
-    public string Output => $"--- agent {NodeId} ---\n" + string.Join('\n', _output.TakeLast(60).Select(l => l.Line));
+    public string Output => $"--- agent {NodeId} ---\n" + _output.Last(60);
 
     /// <summary>Every line the agent printed so far.</summary>
-    public IReadOnlyList<string> Lines => _output.Select(l => l.Line).ToList();
+    public IReadOnlyList<string> Lines => _output.Lines;
 
     /// <summary>Whether any line the agent printed so far contains <paramref name="text"/>.</summary>
-    public bool Printed(string text) => _output.Any(l => l.Line.Contains(text, StringComparison.Ordinal));
+    public bool Printed(string text) => _output.Printed(text);
 
     /// <summary>Waits, bounded, until the agent has printed <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
-    public async Task WaitForOutput(string text, TimeSpan timeout, int count = 1)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (_output.Count(l => l.Line.Contains(text, StringComparison.Ordinal)) < count)
-        {
-            if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"The agent did not print '{text}' {count} times within {timeout}.\n{Output}");
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitForOutput(string text, TimeSpan timeout, int count = 1) => _output.WaitFor(text, timeout, count, () => Output);
 
     /// <summary>SIGTERM, as systemd or an operator stops the agent, and waits until it has shut down.</summary>
     public async Task Stop(TimeSpan timeout)

@@ -27,9 +27,6 @@ public sealed class PrivateBroker : IAsyncDisposable
     /// <summary>Where it listens and its administrator (made when the broker first starts; there is no guest).</summary>
     public TestBroker Broker { get; }
 
-    /// <summary>The configuration that points a FlopsBus host at the broker's default virtual host, as its administrator.</summary>
-    public Dictionary<string, string?> BusSettings => Broker.BusSettings("/");
-
     /// <summary>When the broker last logged that its start-up was complete (its own clock, the machine's).</summary>
     public DateTimeOffset StartedAt { get; private set; }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace FlopsBus.Testing;
@@ -10,10 +9,10 @@ namespace FlopsBus.Testing;
 public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProgramOutput _output;
     public string Url { get; }
 
-    private ServiceHost(Process process, string url) => (_process, Url) = (process, url);
+    private ServiceHost(Process process, string url) => (_process, _output, Url) = (process, new ProgramOutput(process), url);
 
     /// <param name="service">planner or deployment.</param>
     /// <param name="assembly">FlopsBus.Planner.Host or FlopsBus.Deployment.Host.</param>
@@ -31,13 +30,7 @@ public sealed class ServiceHost : IAsyncDisposable
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["FLOPS_Health__Url"] = url;
         info.Environment["Logging__Console__FormatterName"] = "simple";
-        var host = new ServiceHost(new Process { StartInfo = info }, url);
-        host._process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
-        host._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
-        host._process.Start();
-        host._process.BeginOutputReadLine();
-        host._process.BeginErrorReadLine();
-        return host;
+        return new ServiceHost(new Process { StartInfo = info }, url);
     }
 
     public int ProcessId => _process.Id;
@@ -50,21 +43,10 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 
     /// <summary>Waits, bounded, for a line of output that contains <paramref name="text"/>; fails with the output so far.</summary>
-    public async Task<string> WaitForLine(string text, TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            if (_output.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line) return line;
-            if (_process.HasExited || DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException($"No line with '{text}' within {timeout}{(_process.HasExited ? $" (exited with {_process.ExitCode})" : "")}.\n{Output}");
-            // Output arrives on the process's reader threads; look again shortly.
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForOutput(string text, TimeSpan timeout) => _output.WaitFor(text, timeout, 1, () => Output);
 
     /// <summary>What the host printed, for the message of a failing assertion.</summary>
-    public string Output => $"--- {_process.StartInfo.ArgumentList[0]} ---\n" + string.Join('\n', _output.TakeLast(60));
+    public string Output => $"--- {_process.StartInfo.ArgumentList[0]} ---\n" + _output.Last(60);
 
     /// <summary>
     /// Asks /health until its status (the answer's first word) is one of <paramref name="wanted"/>, and returns the

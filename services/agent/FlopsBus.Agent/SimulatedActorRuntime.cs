@@ -26,7 +26,7 @@ public sealed class SimulatedRuntimeOptions
 /// </summary>
 public sealed class SimulatedActorRuntime(SimulatedRuntimeOptions options, TimeProvider clock) : IActorRuntime
 {
-    private sealed record SimulatedActor(string ContainerId, ActorLaunch Launch, DateTimeOffset StartedAt, Channel<ActorOutputLine> Output);
+    private sealed record SimulatedActor(string ContainerId, DateTimeOffset StartedAt, Channel<ActorOutputLine> Output);
 
     private readonly ConcurrentDictionary<string, SimulatedActor> _actors = new();
     private readonly ConcurrentDictionary<string, bool> _images = new();
@@ -46,7 +46,7 @@ public sealed class SimulatedActorRuntime(SimulatedRuntimeOptions options, TimeP
         if (_actors.TryGetValue(launch.Name, out var running))
             return new StartResult(running.ContainerId, running.StartedAt);
         if (options.StartTime > TimeSpan.Zero) await Task.Delay(options.StartTime, clock, cancellationToken);
-        var actor = _actors.GetOrAdd(launch.Name, name => new SimulatedActor($"hollow-{Guid.NewGuid():N}", launch, clock.GetUtcNow(),
+        var actor = _actors.GetOrAdd(launch.Name, name => new SimulatedActor($"hollow-{Guid.NewGuid():N}", clock.GetUtcNow(),
             Channel.CreateUnbounded<ActorOutputLine>()));
         if (launch.Actor.Role == ActorRoles.Learner)
             _ = PrintLearnerProgress(actor);
