@@ -95,7 +95,7 @@ public sealed class DeploymentAfterLostNodesTests : SagaScenario
     [Fact]
     public async Task An_actor_that_starts_for_an_undeployed_project_is_removed()
     {
-        await Harness.Bus.Publish(Placed);
+        await Place();
         await Harness.Bus.Publish(new CancelProject { ProjectId = _projectId, Reason = "changed my mind" });
         foreach (var a in _learners.Prepend(_aggregator)) await Removed(a);
         Assert.NotNull(await Saga.Exists(_projectId, m => m.Undeployed));

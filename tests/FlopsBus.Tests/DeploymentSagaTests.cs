@@ -47,7 +47,7 @@ public sealed class DeploymentSagaTests : SagaScenario
     [Fact]
     public async Task A_pull_under_way_shows_as_pulling_with_its_bytes_until_the_image_is_pulled_and_stays_off_the_timeline()
     {
-        await Harness.Bus.Publish(Placed);
+        await Place();
         ImagePulling Progress(long bytes) => new()
         {
             ProjectId = _projectId, ActorId = _aggregator.Actor.ActorId, NodeId = _aggregator.NodeId, Image = _aggregator.Actor.Image,
@@ -252,7 +252,7 @@ public sealed class DeploymentSagaTests : SagaScenario
     [Fact]
     public async Task A_deadline_announced_before_it_is_due_changes_nothing()
     {
-        await Harness.Bus.Publish(Placed);
+        await Place();
         await Harness.Bus.Publish(new ProjectDeadlinePassed { ProjectId = _projectId });
 
         Assert.True(await Saga.Consumed.Any<ProjectDeadlinePassed>());

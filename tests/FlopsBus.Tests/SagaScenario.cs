@@ -49,6 +49,16 @@ public abstract class SagaScenario : IAsyncLifetime
 
     protected ProjectPlaced Placed => new() { ProjectId = _projectId, CustomerId = "acme", Actors = [_aggregator, .. _learners] };
 
+    /// <summary>
+    /// Publishes the placement and waits until the saga holds the project. Needed before a message the saga drops for a
+    /// project it does not know (pull progress, a deadline, a cancel): the in-memory transport may deliver it first.
+    /// </summary>
+    protected async Task Place()
+    {
+        await Harness.Bus.Publish(Placed);
+        Assert.NotNull(await Saga.Exists(_projectId, m => m.Deploying));
+    }
+
     /// <summary>What the actor's node reports as it comes up: started, and for a learner its data fetched and its aggregator reached.</summary>
     protected object[] EventsOf(PlacedActor a)
     {
