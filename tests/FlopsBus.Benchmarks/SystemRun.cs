@@ -14,6 +14,9 @@ public sealed class SystemRun(int projects)
 {
     private readonly ConcurrentDictionary<Guid, long> _submitted = new();
     private readonly ConcurrentDictionary<Guid, long> _ready = new();
+    private readonly ConcurrentDictionary<Guid, long> _placedAt = new();
+    private readonly ConcurrentDictionary<Guid, long> _lastStartedAt = new();
+    private readonly ConcurrentDictionary<Guid, long> _lastConnectedAt = new();
     private readonly ConcurrentDictionary<Guid, string> _failed = new();
     private readonly ConcurrentDictionary<Guid, PlacedActor> _placed = new();
     private readonly ConcurrentBag<(Guid ActorId, string NodeId)> _started = [];
@@ -30,6 +33,7 @@ public sealed class SystemRun(int projects)
             e.Handler<ProjectPlaced>(c =>
             {
                 Interlocked.Increment(ref _placements);
+                _placedAt.TryAdd(c.Message.ProjectId, Stopwatch.GetTimestamp());
                 foreach (var actor in c.Message.Actors) _placed.TryAdd(actor.Actor.ActorId, actor);
                 if (_killedPlanner is { } killed && c.Host?.ProcessId != killed && Interlocked.Read(ref _failoverPlacementAt) == 0)
                     Interlocked.CompareExchange(ref _failoverPlacementAt, Stopwatch.GetTimestamp(), 0);
@@ -43,6 +47,12 @@ public sealed class SystemRun(int projects)
             e.Handler<ActorStarted>(c =>
             {
                 _started.Add((c.Message.ActorId, c.Message.NodeId));
+                _lastStartedAt.AddOrUpdate(c.Message.ProjectId, Stopwatch.GetTimestamp(), (_, at) => Math.Max(at, Stopwatch.GetTimestamp()));
+                return News();
+            });
+            e.Handler<AggregatorConnected>(c =>
+            {
+                _lastConnectedAt.AddOrUpdate(c.Message.ProjectId, Stopwatch.GetTimestamp(), (_, at) => Math.Max(at, Stopwatch.GetTimestamp()));
                 return News();
             });
             e.Handler<ProjectReady>(c =>
@@ -94,6 +104,24 @@ public sealed class SystemRun(int projects)
         return Task.CompletedTask;
     }
 
+    /// <summary>Where submit-to-READY went, stage by stage: p50 and p99 of each over the projects that reached READY.</summary>
+    private string Stages()
+    {
+        IEnumerable<Guid> ready = _ready.Keys;
+        string Stage(string name, Func<Guid, long?> from, Func<Guid, long?> to)
+        {
+            var spans = ready.Select(p => (From: from(p), To: to(p))).Where(x => x is { From: not null, To: not null })
+                .Select(x => Stopwatch.GetElapsedTime(x.From!.Value, x.To!.Value).TotalMilliseconds).ToList();
+            return $"  {name,-46} p50 {Percentiles.Of(spans, 0.5),7:F0} ms  p99 {Percentiles.Of(spans, 0.99),7:F0} ms";
+        }
+        long? At(ConcurrentDictionary<Guid, long> times, Guid project) => times.TryGetValue(project, out var at) ? at : null;
+        return string.Join(Environment.NewLine,
+            Stage("submitted -> placed", p => At(_submitted, p), p => At(_placedAt, p)),
+            Stage("placed -> last actor started", p => At(_placedAt, p), p => At(_lastStartedAt, p)),
+            Stage("last actor started -> last learner connected", p => At(_lastStartedAt, p), p => At(_lastConnectedAt, p)),
+            Stage("last learner connected -> READY", p => At(_lastConnectedAt, p), p => At(_ready, p)));
+    }
+
     /// <summary>Prints the figures and what was lost, for a run on <paramref name="nodes"/> nodes of <paramref name="capacity"/> each.</summary>
     public void Report(ActorResources capacity, int nodes)
     {
@@ -114,6 +142,7 @@ public sealed class SystemRun(int projects)
                           $"{started.Count} actors started on {started.Select(s => s.NodeId).Distinct().Count()} of {nodes} nodes");
         Console.WriteLine($"system: {_ready.Count / Math.Max(span.TotalSeconds, 0.001):F1} projects/s, p50 {Percentiles.Of(toReady, 0.5):F0} ms " +
                           $"p99 {Percentiles.Of(toReady, 0.99):F0} ms submit-to-READY at {nodes} nodes, {notReady + overCommitted + twice} lost");
+        Console.WriteLine(Stages());
         if (_killedPlanner is not null)
             Console.WriteLine(_failoverPlacementAt == 0
                 ? "planner failover: no placement by another planner after the kill"

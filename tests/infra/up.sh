@@ -133,7 +133,8 @@ else
     echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
     # max_message_size: the broker refuses bodies over 8 MiB outright (the planner's own limit on a submission,
     # Planner:MaxSubmissionBytes, is far lower; this one bounds every queue).
-    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\nmax_message_size = 8388608\n' >"$RABBITMQ_CONFIG_FILE"
+    # collect_statistics_interval: see compose/images/rabbitmq/entrypoint.sh.
+    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = 15672\nmax_message_size = 8388608\ncollect_statistics_interval = 15000\n' >"$RABBITMQ_CONFIG_FILE"
     chown -R rabbitmq:rabbitmq "$STATE/rabbitmq"
     # A connection is a file descriptor: the 1,024 that Debian's wrapper leaves (it runs the broker through su, whose
     # PAM limits reset it) would cap the broker below bench-system's thousand nodes. So the broker's own script runs
