@@ -109,21 +109,18 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     public async Task A_document_changed_by_another_saga_host_fails_the_stale_write_and_the_retry_reads_the_database()
     {
         await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
-        using SagaDocumentCache hostA = new(16), hostB = new(16);
-        await using (var a = await ProjectDeploymentStore.Open(dataSource, hostA, CancellationToken.None))
-            await a.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" }, CancellationToken.None);
-        await using (var b = await ProjectDeploymentStore.Open(dataSource, hostB, CancellationToken.None))
-        {
-            var read = (await b.Load(_projectId, withTimeline: false, CancellationToken.None))!;
-            read.Reason = "changed on host B";
-            await b.Update(read, CancellationToken.None);
-        }
+        var store = new ProjectDeploymentStore(dataSource);
+        using SagaDocumentCache cacheA = new(16), cacheB = new(16);
+        ProjectDocumentWriter hostA = new(store, cacheA), hostB = new(store, cacheB);
+        await hostA.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" });
+        var read = (await hostB.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        read.Reason = "changed on host B";
+        await hostB.Update(read);
 
-        await using var store = await ProjectDeploymentStore.Open(dataSource, hostA, CancellationToken.None);
-        var stale = (await store.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        var stale = (await hostA.Load(_projectId, withTimeline: false, CancellationToken.None))!;
         Assert.Equal((1, null), (stale.Version, stale.Reason));
-        await Assert.ThrowsAsync<ProjectDeploymentConcurrencyException>(() => store.Update(stale, CancellationToken.None));
-        var fresh = (await store.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        await Assert.ThrowsAsync<ProjectDeploymentConcurrencyException>(() => hostA.Update(stale));
+        var fresh = (await hostA.Load(_projectId, withTimeline: false, CancellationToken.None))!;
         Assert.Equal((2, "changed on host B"), (fresh.Version, fresh.Reason));
     }
 

@@ -67,5 +67,9 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
 
     private static void ByProject<T>(ISagaConfigurator<ProjectDeploymentState> saga, IPartitioner partition, Func<T, Guid> projectId)
         where T : class =>
-        saga.Message<T>(m => m.UsePartitioner(partition, c => projectId(c.Message)));
+        saga.Message<T>(m =>
+        {
+            m.UseFilter(new AwaitProjectWrites<T>());
+            m.UsePartitioner(partition, c => projectId(c.Message));
+        });
 }

@@ -13,32 +13,26 @@ namespace FlopsBus.Deployment.Persistence;
 
 /// <summary>
 /// The saga repository on PostgreSQL through Npgsql and Dapper. MassTransit's own Dapper repository speaks
-/// only SQL Server in the 8.x line this project can use, so this one plugs <see cref="ProjectDeploymentStore"/>
-/// into MassTransit's repository pipeline: per message one read, the saga, then one optimistic write.
+/// only SQL Server in the 8.x line this project can use, so this one plugs <see cref="ProjectDocumentWriter"/>
+/// into MassTransit's repository pipeline: per message a read (usually from memory), the saga, then a change the
+/// writer stores behind the message, which waits for it outside the partitioner (<see cref="AwaitProjectWrites{T}"/>).
 /// </summary>
 public sealed class PostgresSagaRepositoryContextFactory(
-    NpgsqlDataSource dataSource,
-    SagaDocumentCache cache,
-    ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory) :
+    ProjectDocumentWriter writer,
+    ISagaConsumeContextFactory<ProjectDocumentWriter, ProjectDeploymentState> factory) :
     ISagaRepositoryContextFactory<ProjectDeploymentState>,
     ILoadSagaRepositoryContextFactory<ProjectDeploymentState>
 {
-    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<ProjectDeploymentState, T>> next) where T : class
-    {
-        await using var store = await ProjectDeploymentStore.Open(dataSource, cache, context.CancellationToken);
-        await next.Send(new PostgresSagaRepositoryContext<T>(store, context, factory));
-    }
+    public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<ProjectDeploymentState, T>> next) where T : class =>
+        next.Send(new PostgresSagaRepositoryContext<T>(writer, context, factory));
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<ProjectDeploymentState> query,
         IPipe<SagaRepositoryQueryContext<ProjectDeploymentState, T>> next) where T : class =>
         throw new NotSupportedException("Deployment sagas are correlated by project id; query correlation is not supported.");
 
-    public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<ProjectDeploymentState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
-        where T : class
-    {
-        await using var store = await ProjectDeploymentStore.Open(dataSource, cache, cancellationToken);
-        return await asyncMethod(new PostgresLoadSagaRepositoryContext(store, cancellationToken));
-    }
+    public Task<T> Execute<T>(Func<LoadSagaRepositoryContext<ProjectDeploymentState>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        asyncMethod(new PostgresLoadSagaRepositoryContext(writer, cancellationToken));
 
     public void Probe(ProbeContext context) => context.Add("persistence", "postgresql");
 }
@@ -48,51 +42,59 @@ public sealed class PostgresSagaRepositoryContext<TMessage> :
     SagaRepositoryContext<ProjectDeploymentState, TMessage>
     where TMessage : class
 {
-    private readonly ProjectDeploymentStore store;
+    private readonly ProjectDocumentWriter writer;
     private readonly ConsumeContext<TMessage> consumeContext;
-    private readonly ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory;
+    private readonly ISagaConsumeContextFactory<ProjectDocumentWriter, ProjectDeploymentState> factory;
 
-    public PostgresSagaRepositoryContext(ProjectDeploymentStore store, ConsumeContext<TMessage> consumeContext,
-        ISagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState> factory)
-        : base(consumeContext, store)
+    public PostgresSagaRepositoryContext(ProjectDocumentWriter writer, ConsumeContext<TMessage> consumeContext,
+        ISagaConsumeContextFactory<ProjectDocumentWriter, ProjectDeploymentState> factory)
+        : base(consumeContext, writer)
     {
-        this.store = store;
+        this.writer = writer;
         this.consumeContext = consumeContext;
         this.factory = factory;
     }
 
     public Task<SagaConsumeContext<ProjectDeploymentState, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, ProjectDeploymentState instance,
         SagaConsumeContextMode mode) where T : class =>
-        factory.CreateSagaConsumeContext(store, context, instance, mode);
+        factory.CreateSagaConsumeContext(writer, context, instance, mode);
 
     public Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Add(ProjectDeploymentState instance) =>
-        factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Add);
+        factory.CreateSagaConsumeContext(writer, consumeContext, instance, SagaConsumeContextMode.Add);
 
     public async Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Insert(ProjectDeploymentState instance)
     {
-        await store.Insert(instance, CancellationToken);
-        return await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Insert);
+        await Stored(writer.Insert(instance));
+        return await factory.CreateSagaConsumeContext(writer, consumeContext, instance, SagaConsumeContextMode.Insert);
     }
 
     public async Task<SagaConsumeContext<ProjectDeploymentState, TMessage>> Load(Guid correlationId)
     {
         // Only a status request shows the timeline; every other message only appends to it.
-        var instance = await store.Load(correlationId, withTimeline: typeof(TMessage) == typeof(GetProjectStatus), CancellationToken);
-        return instance is null ? null! : await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Load);
+        var instance = await writer.Load(correlationId, withTimeline: typeof(TMessage) == typeof(GetProjectStatus), CancellationToken);
+        return instance is null ? null! : await factory.CreateSagaConsumeContext(writer, consumeContext, instance, SagaConsumeContextMode.Load);
     }
 
-    public Task Save(SagaConsumeContext<ProjectDeploymentState> context) => store.Insert(context.Saga, CancellationToken);
-    public Task Update(SagaConsumeContext<ProjectDeploymentState> context) => store.Update(context.Saga, CancellationToken);
-    public Task Delete(SagaConsumeContext<ProjectDeploymentState> context) => store.Delete(context.Saga, CancellationToken);
+    public Task Save(SagaConsumeContext<ProjectDeploymentState> context) => Stored(writer.Insert(context.Saga));
+    public Task Update(SagaConsumeContext<ProjectDeploymentState> context) => Stored(writer.Update(context.Saga));
+    public Task Delete(SagaConsumeContext<ProjectDeploymentState> context) => writer.Delete(context.Saga, CancellationToken);
     public Task Discard(SagaConsumeContext<ProjectDeploymentState> context) => Task.CompletedTask;
     public Task Undo(SagaConsumeContext<ProjectDeploymentState> context) => Task.CompletedTask;
+
+    /// <summary>The message waits for its write outside the partitioner when it can (see <see cref="AwaitProjectWrites{T}"/>), here otherwise.</summary>
+    private Task Stored(Task write)
+    {
+        if (!consumeContext.TryGetPayload<ProjectWritesInFlight>(out var writes)) return write;
+        writes.Add(write);
+        return Task.CompletedTask;
+    }
 }
 
-public sealed class PostgresLoadSagaRepositoryContext(ProjectDeploymentStore store, CancellationToken cancellationToken) :
+public sealed class PostgresLoadSagaRepositoryContext(ProjectDocumentWriter writer, CancellationToken cancellationToken) :
     BasePipeContext(cancellationToken),
     LoadSagaRepositoryContext<ProjectDeploymentState>
 {
-    public Task<ProjectDeploymentState> Load(Guid correlationId) => store.Load(correlationId, withTimeline: true, CancellationToken)!;
+    public Task<ProjectDeploymentState> Load(Guid correlationId) => writer.Load(correlationId, withTimeline: true, CancellationToken)!;
 }
 
 public static class PostgresSagaRepositoryRegistration
@@ -117,10 +119,12 @@ public static class PostgresSagaRepositoryRegistration
             // Migrate at start-up, not at the first message, so a fresh database is ready before anything arrives.
             r.AddHostedService(sp => new DeploymentSchemaMigration(sp.GetRequiredService<NpgsqlDataSource>()));
             r.TryAddSingleton(_ => new SagaDocumentCache(SagaDocumentCache.DefaultCapacity));
+            r.TryAddSingleton<ProjectDeploymentStore>();
+            r.TryAddSingleton<ProjectDocumentWriter>();
             r.TryAddSingleton<IDeploymentQueries, PostgresDeploymentQueries>();
             r.RegisterLoadSagaRepository<ProjectDeploymentState, PostgresSagaRepositoryContextFactory>();
-            r.RegisterSagaRepository<ProjectDeploymentState, ProjectDeploymentStore,
-                SagaConsumeContextFactory<ProjectDeploymentStore, ProjectDeploymentState>, PostgresSagaRepositoryContextFactory>();
+            r.RegisterSagaRepository<ProjectDeploymentState, ProjectDocumentWriter,
+                SagaConsumeContextFactory<ProjectDocumentWriter, ProjectDeploymentState>, PostgresSagaRepositoryContextFactory>();
         });
         return saga;
     }

@@ -1,0 +1,210 @@
+using FlopsBus.Contracts;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace FlopsBus.Deployment.Persistence;
+
+/// <summary>
+/// Writes each project's saga document behind the messages that change it. A message's change is taken at once: the
+/// project's next message, which the partitioner holds until this one is through the saga, starts from it without
+/// waiting for the database. The writes go out one at a time per project, each carrying every change made since
+/// the last one, so a burst of a project's events (a learner's start, data and connection come within milliseconds)
+/// costs one or two round trips rather than one each. A message is acknowledged, and what it publishes leaves, only
+/// once a write that carries its change has committed (<see cref="ProjectWritesInFlight"/>).
+/// A write that fails (the version moved on under another saga host, or the database went away) fails every message
+/// whose change it carried or that was built on it; the project is forgotten here and their retries read the database.
+/// MassTransit's saga repositories write per message; none coalesces, so this is ours.
+/// </summary>
+public sealed class ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocumentCache cache)
+{
+    private readonly ConcurrentDictionary<Guid, PendingProject> _pending = new();
+    /// <summary>Which pending project an instance was read from: its change must build on that one, still pending.</summary>
+    private readonly ConditionalWeakTable<ProjectDeploymentState, PendingProject> _readFrom = new();
+
+    /// <summary>
+    /// The saga instance: with changes still being written, as they left it; otherwise as this process last wrote it
+    /// (<see cref="SagaDocumentCache"/>) or as stored. A status request reads the database, and the timeline with it,
+    /// once the project's pending changes are written.
+    /// </summary>
+    public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
+    {
+        if (withTimeline)
+        {
+            await Written(correlationId).WaitAsync(cancellationToken);
+            return await store.Load(correlationId, withTimeline: true, cancellationToken);
+        }
+        if (_pending.TryGetValue(correlationId, out var pending))
+        {
+            lock (pending)
+            {
+                if (!pending.Failed)
+                {
+                    var instance = ProjectDeploymentStore.Read(pending.Document);
+                    instance.Version = pending.Version;
+                    _readFrom.AddOrUpdate(instance, pending);
+                    return instance;
+                }
+            }
+        }
+        if (cache.TryGet(correlationId, out var document, out var version))
+        {
+            var known = ProjectDeploymentStore.Read(document);
+            known.Version = version;
+            return known;
+        }
+        return await store.Load(correlationId, withTimeline: false, cancellationToken);
+    }
+
+    /// <summary>Takes a new deployment's first change; the task ends once it is stored.</summary>
+    public Task Insert(ProjectDeploymentState instance) => Take(instance, read: 0);
+
+    /// <summary>Takes a change of the deployment as read; the task ends once a write carrying it is stored.</summary>
+    public Task Update(ProjectDeploymentState instance) => Take(instance, read: instance.Version);
+
+    public async Task Delete(ProjectDeploymentState instance, CancellationToken cancellationToken)
+    {
+        await Written(instance.CorrelationId).WaitAsync(cancellationToken);
+        cache.Forget(instance.CorrelationId);
+        await store.Delete(instance.CorrelationId, cancellationToken);
+    }
+
+    /// <summary>Ends once the project's changes taken so far are written, or their write failed.</summary>
+    private Task Written(Guid correlationId)
+    {
+        if (!_pending.TryGetValue(correlationId, out var pending)) return Task.CompletedTask;
+        Task? last;
+        lock (pending) last = pending.Next?.Task ?? pending.Writing?.Task;
+        return last is null ? Task.CompletedTask : last.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private Task Take(ProjectDeploymentState instance, int read)
+    {
+        var id = instance.CorrelationId;
+        var current = _pending.GetValueOrDefault(id);
+        PendingProject pending;
+        if (_readFrom.TryGetValue(instance, out var readFrom))
+        {
+            // Read from a pending project: the change builds on it, which must still be the project's latest.
+            if (current is not null && current != readFrom) throw Stale(id, read);
+            pending = readFrom;
+        }
+        else
+        {
+            // Read from the store, or as this process last wrote it: a version the database holds (or held).
+            pending = current ?? _pending.GetOrAdd(id, _ => new PendingProject(read));
+        }
+
+        Task written;
+        bool start;
+        lock (pending)
+        {
+            // A pending project whose last write has just finished leaves the dictionary; a change built on it brings it back.
+            if (pending.Failed || pending.Version != read || (_pending.GetValueOrDefault(id) != pending && !_pending.TryAdd(id, pending)))
+                throw Stale(id, read);
+            instance.Version = read + 1;
+            pending.Version = instance.Version;
+            pending.Document = ProjectDeploymentStore.Document(instance);
+            pending.CurrentState = instance.CurrentState;
+            pending.CustomerId = instance.CustomerId;
+            pending.NextDeadline = instance.NextDeadline;
+            pending.Timeline.AddRange(instance.Timeline.Skip(instance.TimelineStored));
+            instance.TimelineStored = instance.Timeline.Count;
+            pending.Next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            written = pending.Next.Task;
+            start = pending.Writing is null;
+            if (start) pending.Writing = pending.Next;
+        }
+        _readFrom.AddOrUpdate(instance, pending);
+        if (start) _ = Task.Run(() => WriteAll(id, pending));
+        return written;
+    }
+
+    /// <summary>Writes the project's changes until none is left, one write at a time, each with everything taken since the last.</summary>
+    private async Task WriteAll(Guid id, PendingProject pending)
+    {
+        while (true)
+        {
+            ProjectDocumentWrite write;
+            TaskCompletionSource carried;
+            lock (pending)
+            {
+                if (pending.Next is null)
+                {
+                    pending.Writing = null;
+                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
+                    cache.Written(id, pending.Document, pending.Version);
+                    return;
+                }
+                carried = pending.Writing = pending.Next;
+                pending.Next = null;
+                write = new ProjectDocumentWrite(id, pending.CurrentState, pending.CustomerId, pending.Stored, pending.Version, pending.Document,
+                    pending.NextDeadline, pending.Timeline);
+                pending.Timeline = [];
+            }
+            try
+            {
+                await store.Write(write, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                TaskCompletionSource? builtOn;
+                lock (pending)
+                {
+                    pending.Failed = true;
+                    pending.Writing = null;
+                    builtOn = pending.Next;
+                    pending.Next = null;
+                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
+                }
+                cache.Forget(id);
+                carried.TrySetException(e);
+                builtOn?.TrySetException(e);
+                return;
+            }
+            lock (pending) pending.Stored = write.Version;
+            carried.TrySetResult();
+        }
+    }
+
+    private static ProjectDeploymentConcurrencyException Stale(Guid id, int read) =>
+        new(id, $"changed in this process since version {read} was read");
+
+    /// <summary>A project with changes taken and not all written yet.</summary>
+    private sealed class PendingProject(int stored)
+    {
+        /// <summary>The version the database holds (0: not inserted yet).</summary>
+        public int Stored = stored;
+        /// <summary>The version of <see cref="Document"/>, the latest change taken.</summary>
+        public int Version = stored;
+        public string Document = "";
+        public string CurrentState = "";
+        public string CustomerId = "";
+        public DateTimeOffset? NextDeadline;
+        /// <summary>Timeline entries taken and not written yet, oldest first.</summary>
+        public List<ProjectEvent> Timeline = [];
+        /// <summary>The messages whose changes the next write will carry (none taken since the last write started: null).</summary>
+        public TaskCompletionSource? Next;
+        /// <summary>The messages whose changes the write under way carries (none under way: null).</summary>
+        public TaskCompletionSource? Writing;
+        public bool Failed;
+    }
+}
+
+/// <summary>
+/// The writes a message waits for before it is acknowledged: <see cref="AwaitProjectWrites{T}"/> puts a fresh one on
+/// each try of the message, outside the partitioner, and the repository adds the write that carries its change.
+/// </summary>
+public sealed class ProjectWritesInFlight
+{
+    private readonly List<Task> _writes = [];
+
+    public void Add(Task write)
+    {
+        lock (_writes) _writes.Add(write);
+    }
+
+    public Task Written()
+    {
+        lock (_writes) return Task.WhenAll(_writes);
+    }
+}
