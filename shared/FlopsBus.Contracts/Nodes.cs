@@ -1,9 +1,11 @@
 namespace FlopsBus.Contracts;
 
-/// <summary>What a worker node's agent tells about its node; registrations and heartbeats both carry it whole,
-/// so a planner that starts late learns every node from the next heartbeat.</summary>
+/// <summary>What a worker node's agent tells about its node: a registration carries it whole, and so does a heartbeat
+/// whenever it changed (see <see cref="NodeHeartbeat"/>).</summary>
 public record NodeSnapshot
 {
+    /// <summary>Moves on whenever anything else here changes; a heartbeat names it in place of the whole snapshot.</summary>
+    public long Revision { get; init; }
     public required string NodeId { get; init; }
     public required string Address { get; init; }
     public IReadOnlyList<string> AddOns { get; init; } = [];
@@ -28,9 +30,24 @@ public record NodeRegistered
     public required NodeSnapshot Node { get; init; }
 }
 
+/// <summary>
+/// A node's sign of life. It carries the whole snapshot only when the snapshot changed since the last heartbeat that
+/// did, or when a planner asked for it (<see cref="ReportNode"/>); otherwise only its revision, so that heartbeats stay
+/// small however many actors a node runs (Kubernetes splits its node heartbeat so: a small Lease, and NodeStatus when
+/// it changes).
+/// </summary>
 public record NodeHeartbeat
 {
-    public required NodeSnapshot Node { get; init; }
+    public required string NodeId { get; init; }
+    /// <summary>The <see cref="NodeSnapshot.Revision"/> of the node's snapshot now.</summary>
+    public long Revision { get; init; }
+    public NodeSnapshot? Node { get; init; }
+}
+
+/// <summary>Asks a node's agent for a heartbeat with its whole snapshot: the planner that sends it holds none of the node, or an older one.</summary>
+public record ReportNode
+{
+    public required string NodeId { get; init; }
 }
 
 /// <summary>A node whose heartbeats stopped: the planner places nothing more on it until it is heard from again.</summary>

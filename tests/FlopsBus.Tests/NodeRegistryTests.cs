@@ -124,6 +124,62 @@ public class NodeRegistryTests
     }
 
     [Fact]
+    public void A_heartbeat_naming_the_revision_held_keeps_the_node_live_without_its_snapshot()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var planner = Planner(clock);
+        planner.Observe(Node("plain", false) with { Revision = 7 });
+        planner.Observe(Node("learner", true) with { Revision = 3 });
+
+        for (var second = 0; second < 30; second += 5)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.True(planner.Nodes.Heard("plain", 7));
+            Assert.True(planner.Nodes.Heard("learner", 3));
+        }
+
+        Assert.Empty(planner.Nodes.Sweep());
+        Assert.All(planner.Nodes.View(), view => Assert.Equal(clock.GetUtcNow(), view.LastSeen));
+    }
+
+    [Fact]
+    public void A_heartbeat_naming_another_revision_or_an_unknown_node_is_not_taken_for_the_snapshot()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var planner = Planner(clock);
+        planner.Observe(Node("plain", false) with { Revision = 7 });
+
+        Assert.False(planner.Nodes.Heard("plain", 8));
+        Assert.False(planner.Nodes.Heard("stranger", 1));
+        Assert.DoesNotContain(planner.Nodes.View(), view => view.Node.NodeId == "stranger");
+
+        // Lost meanwhile (the planner hears another node): its heartbeat alone does not bring it back, its snapshot must.
+        for (var second = 0; second < 16; second += 4)
+        {
+            clock.Advance(TimeSpan.FromSeconds(4));
+            Assert.False(planner.Nodes.Heard("stranger", 1));
+        }
+        Assert.Equal("plain", Assert.Single(planner.Nodes.Sweep()).NodeId);
+        Assert.False(planner.Nodes.Heard("plain", 7));
+        Assert.Empty(planner.Nodes.LiveNodes());
+        Assert.True(planner.Observe(Node("plain", false) with { Revision = 7 }));
+    }
+
+    [Fact]
+    public void A_planner_that_just_started_waits_for_the_snapshot_of_a_node_heard_by_revision_only()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var planner = Planner(clock);
+        planner.Observe(Node("plain", false));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(planner.Nodes.Heard("learner", 3));
+        Assert.True(planner.Nodes.UntilSettled() > TimeSpan.Zero);
+
+        planner.Observe(Node("learner", true) with { Revision = 3 });
+        Assert.Equal(TimeSpan.Zero, planner.Nodes.UntilSettled());
+    }
+
+    [Fact]
     public void A_planner_that_just_started_settles_for_the_longest_heartbeat_interval_its_nodes_announce()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -126,6 +126,21 @@ public sealed class PlannerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_heartbeat_naming_a_snapshot_the_planner_lacks_asks_that_node_for_it_and_one_it_holds_asks_nothing()
+    {
+        await RegisterNodes();
+
+        await Harness.Bus.Publish(new NodeHeartbeat { NodeId = "plain", Revision = 0 });
+        await Harness.Bus.Publish(new NodeHeartbeat { NodeId = "learner-a", Revision = 42 });
+
+        Assert.True(await Harness.Sent.Any<ReportNode>(x => x.Context.Message.NodeId == "learner-a"));
+        Assert.True(await Harness.Consumed.Any<NodeHeartbeat>(x => x.Context.Message.NodeId == "plain"));
+        await Harness.InactivityTask;
+        var asked = Harness.Sent.Select<ReportNode>().Select(x => (x.Context.Message.NodeId, x.Context.DestinationAddress!.AbsolutePath)).ToList();
+        Assert.Equal(("learner-a", "/" + EndpointNames.Agent("learner-a")), Assert.Single(asked));
+    }
+
+    [Fact]
     public async Task With_no_nodes_the_project_fails_at_once_with_a_reason_code()
     {
         var project = Project();

@@ -58,6 +58,7 @@ public static class AgentRegistration
                 e.PublishFaults = false;
                 e.Consumer(() => new DeployActorConsumer(agent));
                 e.Consumer(() => new RemoveActorConsumer(agent));
+                e.Consumer(() => new ReportNodeConsumer(agent));
             });
         }
     }

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Agent;
 
 /// <summary>
-/// Announces the node once it has reconciled, then heartbeats with its free capacity, cached images and actors.
+/// Announces the node once it has reconciled, then heartbeats: with its free capacity, cached images and actors when
+/// they changed, with their revision only otherwise (a planner that lacks that revision asks: <see cref="ReportNodeConsumer"/>).
 /// A node whose heartbeats could not go out for as long as the planner's grace was probably declared lost: before
 /// it reports itself again it removes what the saga retired meanwhile.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
     {
         await agent.Reconciled.WaitAsync(stoppingToken);
         var registered = false;
+        long? reported = null;
         var failures = 0;
         using var timer = new PeriodicTimer(agent.Options.HeartbeatInterval, clock);
         do
@@ -36,8 +38,11 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
                 }
                 else
                 {
-                    await bus.Publish(new NodeHeartbeat { Node = node }, stoppingToken);
+                    // The whole snapshot only when it changed since the last heartbeat that carried it.
+                    await bus.Publish(new NodeHeartbeat { NodeId = node.NodeId, Revision = node.Revision, Node = node.Revision == reported ? null : node },
+                        stoppingToken);
                 }
+                reported = node.Revision;
                 failures = 0;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -31,19 +31,25 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
     private TimeSpan _shortestGrace = TimeSpan.MaxValue;
     /// <summary>When this planner last heard from any node.</summary>
     private DateTimeOffset _lastHeard = clock.GetUtcNow();
+    /// <summary>Nodes heard from only by revision, asked to report in full, with when they were first heard.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _unreported = new();
 
     public object Gate { get; } = new();
 
     /// <summary>
     /// How long until every node has had the chance to heartbeat since this planner started, judged by the longest
-    /// interval the nodes heard so far announce: what they run (capacity, observatories) is only known from them, so
-    /// a planner that has just started places nothing before then.
+    /// interval the nodes heard so far announce, and to report in full when its heartbeat named a snapshot this planner
+    /// does not hold: what they run (capacity, observatories) is only known from them, so a planner that has just
+    /// started places nothing before then. A node that does not answer the request within its grace is not waited for.
     /// </summary>
     public TimeSpan UntilSettled()
     {
         lock (Gate)
         {
-            var left = _started + _longestInterval - clock.GetUtcNow();
+            var now = clock.GetUtcNow();
+            var left = _started + _longestInterval - now;
+            if (left <= TimeSpan.Zero && _unreported.Values.Any(heard => now - heard < options.NodeGrace))
+                left = options.SettlingRetryInterval;
             return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
     }
@@ -58,6 +64,7 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             _lastHeard = now;
             if (node.HeartbeatInterval > _longestInterval) _longestInterval = node.HeartbeatInterval;
             if (Grace(node) < _shortestGrace) _shortestGrace = Grace(node);
+            _unreported.Remove(node.NodeId);
             if (!_nodes.TryGetValue(node.NodeId, out var entry))
             {
                 entry = new Entry(new NodeCandidate(node), now);
@@ -72,6 +79,30 @@ public sealed class NodeRegistry(PlannerOptions options, TimeProvider clock)
             entry.Lost = false;
             _live.Add(entry.Candidate);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Records a heartbeat that names the node's snapshot by its revision only. Returns whether this planner holds that
+    /// revision of a live node; if not (a node it never heard of, one lost meanwhile, a snapshot it missed), the node
+    /// must report in full, and until then counts as silent if it was lost and as it was reported otherwise.
+    /// </summary>
+    public bool Heard(string nodeId, long revision)
+    {
+        lock (Gate)
+        {
+            var now = clock.GetUtcNow();
+            GraceAgainAfterSilence(now);
+            _lastHeard = now;
+            if (!_nodes.TryGetValue(nodeId, out var entry))
+            {
+                _unreported.TryAdd(nodeId, now);
+                return false;
+            }
+            if (entry.Lost) return false;
+            entry.LastSeen = now;
+            entry.ExcusedUntil = default;
+            return entry.Candidate.Node.Revision == revision;
         }
     }
 

@@ -10,6 +10,8 @@ namespace FlopsBus.Planner;
 
 public static class PlannerRegistration
 {
+    private const int SubmissionsInFlight = 16;
+
     public static IServiceCollection AddPlannerServices(this IServiceCollection services, IConfiguration configuration)
     {
         var options = PlannerOptions.From(configuration);
@@ -44,7 +46,13 @@ public static class PlannerRegistration
             // goes; the messages it held unacknowledged go to the next. The others keep their view current meanwhile
             // (PlannerViewConsumer), placements included, so the next places against the same capacity.
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
                 rabbit.SingleActiveConsumer = true;
+                // Placement itself takes turns (the ledger's lock); what a placement sends does not: its dozen messages
+                // leave the outbox one after another, in order, each confirmed by the broker, so several placements are
+                // in flight meanwhile (MassTransit's default is twice the cores).
+                rabbit.PrefetchCount = SubmissionsInFlight;
+            }
             if (name == EndpointNames.Planner)
             {
                 endpoint.AcceptPlainJson();

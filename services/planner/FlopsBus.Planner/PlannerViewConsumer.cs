@@ -6,12 +6,13 @@ using Microsoft.Extensions.Logging;
 namespace FlopsBus.Planner;
 
 /// <summary>
-/// Keeps this planner instance's view current: node registrations and heartbeats (and the actors they report),
+/// Keeps this planner instance's view current: node registrations and heartbeats (and the actors they report; a node
+/// whose heartbeat names a snapshot this planner does not hold is asked for it),
 /// placements (its own, and those of the planner that is active while this one stands by), and capacity given back
 /// when an actor is removed or its project fails. It runs on a per-instance endpoint so every planner instance sees
 /// every event.
 /// </summary>
-public sealed class PlannerViewConsumer(ReservationLedger ledger, NodeClaims claims, ILogger<PlannerViewConsumer> logger) :
+public sealed class PlannerViewConsumer(ReservationLedger ledger, NodeRegistry nodes, NodeClaims claims, ILogger<PlannerViewConsumer> logger) :
     IConsumer<NodeRegistered>,
     IConsumer<NodeHeartbeat>,
     IConsumer<ActorRemoved>,
@@ -21,7 +22,18 @@ public sealed class PlannerViewConsumer(ReservationLedger ledger, NodeClaims cla
 {
     public Task Consume(ConsumeContext<NodeRegistered> context) => Observe(context, context.Message.Node);
 
-    public Task Consume(ConsumeContext<NodeHeartbeat> context) => Observe(context, context.Message.Node);
+    /// <summary>A heartbeat with the node's snapshot updates the view; one with its revision only asks for the snapshot when this planner lacks it.</summary>
+    public async Task Consume(ConsumeContext<NodeHeartbeat> context)
+    {
+        var heartbeat = context.Message;
+        if (heartbeat.Node is { } node)
+        {
+            await Observe(context, node);
+            return;
+        }
+        if (claims.MaySpeakFor(context, heartbeat.NodeId) && !nodes.Heard(heartbeat.NodeId, heartbeat.Revision))
+            await context.AskForReport(heartbeat.NodeId);
+    }
 
     /// <summary>Capacity comes back when the actor's own node removed it; a node's word on another's actor is refused.</summary>
     public Task Consume(ConsumeContext<ActorRemoved> context)

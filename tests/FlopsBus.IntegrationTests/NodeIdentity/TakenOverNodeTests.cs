@@ -110,6 +110,7 @@ public sealed class TakenOverNodeTests(TwoNodeAccounts nodes) : IClassFixture<Tw
 
         await nodes.BusA.Publish(new NodeHeartbeat
         {
+            NodeId = nodes.NodeB,
             Node = genuine with { Address = "6.6.6.6", AddOns = [], Cluster = "attacker", Free = new ActorResources { CpuMillis = 1, MemoryMb = 1 } },
         });
         await refused.WaitForMeasurementsAsync(1, TwoNodeAccounts.Patience);
