@@ -119,6 +119,26 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeats_the_broker_does_not_take_in_time_are_missed_and_after_three_the_node_asks_which_of_its_actors_were_retired()
+    {
+        await _agent.Reconcile(CancellationToken.None);
+        await _agent.Deploy(Learner(), Harness.Bus, CancellationToken.None);
+        _broker.Cut(typeof(NodeRegistered), typeof(NodeHeartbeat));
+        var heartbeats = new NodeHeartbeatService(_agent, Harness.Bus, _clock, NullLogger<NodeHeartbeatService>.Instance);
+
+        await heartbeats.StartAsync(CancellationToken.None);
+        try
+        {
+            await _broker.Held;
+            await AdvanceTimeUntilDelivered<GetRetiredActors>(r => r.NodeId == Node, 2 * new AgentOptions().HeartbeatInterval);
+        }
+        finally
+        {
+            await heartbeats.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task A_pull_under_way_is_reported_with_its_bytes_every_progress_interval_and_ends_with_the_bytes_pulled()
     {
         var command = Learner();
