@@ -11,9 +11,12 @@ namespace FlopsBus.Agent;
 /// reports, and hands the actor to the follower. A repeated command finds the actor running and reports again what
 /// it has reported of it (the first report may have been lost with the broker, which is why the command came again);
 /// one that comes after the actor's RemoveActor starts nothing.
+/// The command is done once the broker has its reports, so that it is acknowledged only then. Its reports go out
+/// through the agent's <see cref="ActorReportOutbox"/>, not the command's context: when the command is cancelled (its
+/// channel died, or the bus stops) the deployment stops waiting for them, and they are delivered all the same.
 /// </summary>
 public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, NodeActors actors, ActorOutputFollower follower,
-    TimeProvider clock, ILogger<NodeAgent> logger)
+    ActorReportOutbox reports, TimeProvider clock, ILogger<NodeAgent> logger)
 {
     private string NodeId => options.NodeId;
 
@@ -22,8 +25,8 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         var actor = command.Actor;
         if (command.NodeId != NodeId)
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Create,
-                $"DeployActor for node '{command.NodeId}' reached the agent of node '{NodeId}'; refused.", cancellationToken: cancellationToken);
+            await ActorReports.Fail(reports, logger, NodeId, actor, FailureStages.Create,
+                $"DeployActor for node '{command.NodeId}' reached the agent of node '{NodeId}'; refused.").WaitAsync(cancellationToken);
             return;
         }
         // One deployment per actor at a time: a duplicate command waits and then finds the actor running.
@@ -31,9 +34,9 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         if (actors.Running.TryGetValue(actor.ActorId, out var running))
         {
             logger.LogInformation("Actor {ActorId} already runs on {NodeId}; repeated DeployActor answered with its reports again", actor.ActorId, NodeId);
-            await ActorReports.Started(publish, NodeId, running, cancellationToken);
-            foreach (var fact in running.Reported)
-                await ActorReports.Deliver(publish, fact, cancellationToken);
+            var reported = new List<Task> { ActorReports.Started(reports, NodeId, running) };
+            reported.AddRange(running.Reported.Select(reports.Post));
+            await Task.WhenAll(reported).WaitAsync(cancellationToken);
             return;
         }
         if (actors.Removed.Contains(actor.ActorId))
@@ -62,16 +65,16 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
     {
         if (!ImageReference.TryParse(actor.Image, out var image))
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Pull, $"'{actor.Image}' is not a valid image reference.",
-                cancellationToken: cancellationToken);
+            await ActorReports.Fail(reports, logger, NodeId, actor, FailureStages.Pull, $"'{actor.Image}' is not a valid image reference.")
+                .WaitAsync(cancellationToken);
             return;
         }
         // Checked here, before the runtime is asked anything: a refused image costs no network call.
         if (!options.AllowedRegistries.Contains(image.Registry, StringComparer.OrdinalIgnoreCase))
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, FailureStages.Pull,
-                $"Image '{actor.Image}' is from registry '{image.Registry}', which this node does not allow (allowed: {string.Join(", ", options.AllowedRegistries)}).",
-                cancellationToken: cancellationToken);
+            await ActorReports.Fail(reports, logger, NodeId, actor, FailureStages.Pull,
+                $"Image '{actor.Image}' is from registry '{image.Registry}', which this node does not allow (allowed: {string.Join(", ", options.AllowedRegistries)}).")
+                .WaitAsync(cancellationToken);
             return;
         }
 
@@ -87,12 +90,12 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
                 var pulled = await ReportingProgress(runtime.PullAsync(image, cancellationToken), actor, image, publish, cancellationToken);
                 AgentTelemetry.PullDuration.Record(pullTime.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("flops.cached", pulled.AlreadyCached));
                 // Reported while the container is made: the broker's confirmation need not hold up the start.
-                pulledReported = ActorReports.Deliver(publish, new ImagePulled
+                pulledReported = reports.Post(new ImagePulled
                 {
                     ProjectId = actor.ProjectId, ActorId = actor.ActorId, NodeId = NodeId, Image = actor.Image,
                     Digest = pulled.Digest, Duration = pullTime.Elapsed, AlreadyCached = pulled.AlreadyCached,
                     BytesPulled = pulled.BytesPulled,
-                }, cancellationToken);
+                });
             }
 
             stage = FailureStages.Start;
@@ -101,13 +104,13 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         }
         catch (ActorRuntimeException e)
         {
-            await ActorReports.Fail(publish, logger, NodeId, actor, e.Stage, e.Message, cancellationToken: cancellationToken);
+            await ActorReports.Fail(reports, logger, NodeId, actor, e.Stage, e.Message).WaitAsync(cancellationToken);
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Actor {ActorId}: {Stage} failed", actor.ActorId, stage);
-            await ActorReports.Fail(publish, logger, NodeId, actor, stage, $"{stage} failed: {e.Message}", cancellationToken: cancellationToken);
+            await ActorReports.Fail(reports, logger, NodeId, actor, stage, $"{stage} failed: {e.Message}").WaitAsync(cancellationToken);
             return;
         }
 
@@ -116,9 +119,10 @@ public sealed class ActorDeployer(AgentOptions options, IActorRuntime runtime, N
         actors.Running[actor.ActorId] = running;
         logger.LogInformation("Actor {ActorId} ({Role} {Instance}) of project {ProjectId} running on {NodeId} as {ContainerId}",
             actor.ActorId, actor.Role, actor.Instance, actor.ProjectId, NodeId, started.ContainerId);
+        // Posted before the follower starts, so that what the actor's output tells comes after it.
+        var startedReported = ActorReports.Started(reports, NodeId, running);
         follower.Start(running);
-        await pulledReported;
-        await ActorReports.Started(publish, NodeId, running, cancellationToken);
+        await Task.WhenAll(pulledReported, startedReported).WaitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -1,13 +1,13 @@
 using FlopsBus.Contracts;
-using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace FlopsBus.Agent;
 
 /// <summary>Stops and removes an actor, whatever it is doing; removing what is already gone is not an error.</summary>
-public sealed class ActorRemover(AgentOptions options, IActorRuntime runtime, NodeActors actors, ILogger<NodeAgent> logger)
+public sealed class ActorRemover(AgentOptions options, IActorRuntime runtime, NodeActors actors, ActorReportOutbox reports, ILogger<NodeAgent> logger)
 {
-    public async Task Remove(RemoveActor command, IPublishEndpoint publish, CancellationToken cancellationToken)
+    /// <summary>Removes the actor and reports it removed, behind whatever else was reported of it.</summary>
+    public async Task Remove(RemoveActor command, CancellationToken cancellationToken)
     {
         if (command.NodeId != options.NodeId)
         {
@@ -15,7 +15,7 @@ public sealed class ActorRemover(AgentOptions options, IActorRuntime runtime, No
             return;
         }
         await Remove(command.ActorId, cancellationToken);
-        await ActorReports.Deliver(publish, new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = options.NodeId }, cancellationToken);
+        await reports.Post(new ActorRemoved { ProjectId = command.ProjectId, ActorId = command.ActorId, NodeId = options.NodeId }).WaitAsync(cancellationToken);
         logger.LogInformation("Actor {ActorId} removed from {NodeId}: {Reason}", command.ActorId, options.NodeId, command.Reason);
     }
 

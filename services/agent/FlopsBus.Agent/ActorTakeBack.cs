@@ -12,7 +12,7 @@ namespace FlopsBus.Agent;
 /// learner re-placed elsewhere) and removes those; it reports the rest and follows them again.
 /// </summary>
 public sealed class ActorTakeBack(AgentOptions options, IActorRuntime runtime, NodeActors actors, ActorRemover remover,
-    ActorOutputFollower follower, Func<IBus> bus, ILogger<NodeAgent> logger)
+    ActorOutputFollower follower, ActorReportOutbox reports, Func<IBus> bus, ILogger<NodeAgent> logger)
 {
     private readonly List<FoundActor> _found = [];
 
@@ -75,14 +75,13 @@ public sealed class ActorTakeBack(AgentOptions options, IActorRuntime runtime, N
     /// </summary>
     public async Task ReportTakenBack()
     {
-        var publish = bus();
         foreach (var found in _found)
         {
             using var gate = await actors.Gates.Enter(found.Actor.ActorId, CancellationToken.None);
             // Removed meanwhile (retired, or by a RemoveActor that came first): nothing left to report.
             if (!actors.Running.TryGetValue(found.Actor.ActorId, out var running) || running.ContainerId != found.ContainerId) continue;
             if (found.State == FoundActorState.Running)
-                await ActorReports.Started(publish, options.NodeId, running, running.Stop.Token);
+                await ActorReports.Started(reports, options.NodeId, running).WaitAsync(running.Stop.Token);
             follower.Start(running, removeWhenEnded: found.State == FoundActorState.Exited);
         }
         _found.Clear();

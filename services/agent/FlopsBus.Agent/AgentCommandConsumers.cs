@@ -10,5 +10,5 @@ public sealed class DeployActorConsumer(NodeAgent agent) : IConsumer<DeployActor
 
 public sealed class RemoveActorConsumer(NodeAgent agent) : IConsumer<RemoveActor>
 {
-    public Task Consume(ConsumeContext<RemoveActor> context) => agent.Remove(context.Message, context, context.CancellationToken);
+    public Task Consume(ConsumeContext<RemoveActor> context) => agent.Remove(context.Message, context.CancellationToken);
 }

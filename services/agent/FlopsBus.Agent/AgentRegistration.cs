@@ -11,9 +11,9 @@ namespace FlopsBus.Agent;
 public static class AgentRegistration
 {
     /// <summary>
-    /// Adds one node's agent with its start-up reconciliation and its heartbeat. Call it once per simulated node to
-    /// run several in a process, and before AddFlopsBus: the agent must have taken back its actors before the bus
-    /// hands it commands.
+    /// Adds one node's agent with the delivery of its reports, its start-up reconciliation and its heartbeat. Call it
+    /// once per simulated node to run several in a process, and before AddFlopsBus: the agent must have taken back its
+    /// actors before the bus hands it commands.
     /// </summary>
     public static IServiceCollection AddNodeAgent(this IServiceCollection services, AgentOptions options)
     {
@@ -25,6 +25,9 @@ public static class AgentRegistration
             sp.GetRequiredService<ILogger<NodeAgent>>()));
         services.TryAddTimeProvider();
         NodeAgent Agent(IServiceProvider sp) => sp.GetServices<NodeAgent>().Single(a => a.NodeId == options.NodeId);
+        // Before the bus: hosted services stop in reverse order, so the bus stops first, and a command it waits for
+        // can still see its reports delivered.
+        services.AddSingleton<IHostedService>(sp => Agent(sp).Reports);
         services.AddSingleton<IHostedService>(sp => new NodeReconciliation(Agent(sp)));
         services.AddSingleton<IHostedService>(sp => new NodeHeartbeatService(
             Agent(sp),

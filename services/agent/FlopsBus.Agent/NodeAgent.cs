@@ -7,8 +7,8 @@ namespace FlopsBus.Agent;
 /// <summary>
 /// One worker node's agent, put together from its parts: deploying (<see cref="ActorDeployer"/>), following output
 /// (<see cref="ActorOutputFollower"/>), removing (<see cref="ActorRemover"/>), reconciling after a restart or an
-/// absence (<see cref="ActorTakeBack"/>) and describing the node (<see cref="NodeSnapshots"/>), over the actors it
-/// holds (<see cref="NodeActors"/>).
+/// absence (<see cref="ActorTakeBack"/>), reporting (<see cref="ActorReportOutbox"/>) and describing the node
+/// (<see cref="NodeSnapshots"/>), over the actors it holds (<see cref="NodeActors"/>).
 /// </summary>
 public sealed class NodeAgent : IAsyncDisposable
 {
@@ -24,14 +24,17 @@ public sealed class NodeAgent : IAsyncDisposable
     {
         Options = options;
         _runtime = runtime;
-        var follower = new ActorOutputFollower(options, runtime, _actors, bus, logger);
-        _deployer = new ActorDeployer(options, runtime, _actors, follower, clock, logger);
-        _remover = new ActorRemover(options, runtime, _actors, logger);
-        _takeBack = new ActorTakeBack(options, runtime, _actors, _remover, follower, bus, logger);
+        Reports = new ActorReportOutbox(bus, clock, logger);
+        var follower = new ActorOutputFollower(options, runtime, _actors, Reports, logger);
+        _deployer = new ActorDeployer(options, runtime, _actors, follower, Reports, clock, logger);
+        _remover = new ActorRemover(options, runtime, _actors, Reports, logger);
+        _takeBack = new ActorTakeBack(options, runtime, _actors, _remover, follower, Reports, bus, logger);
         _snapshots = new NodeSnapshots(options, runtime, _actors);
     }
 
     public AgentOptions Options { get; }
+    /// <summary>Where the agent's reports on its actors wait for the broker; the host runs its delivery.</summary>
+    public ActorReportOutbox Reports { get; }
     public string NodeId => Options.NodeId;
     /// <summary>Per-actor gates in use now (none once the agent is idle).</summary>
     public int GatesInUse => _actors.Gates.Count;
@@ -42,8 +45,8 @@ public sealed class NodeAgent : IAsyncDisposable
     public Task Deploy(DeployActor command, IPublishEndpoint publish, CancellationToken cancellationToken) =>
         _deployer.Deploy(command, publish, cancellationToken);
 
-    public Task Remove(RemoveActor command, IPublishEndpoint publish, CancellationToken cancellationToken) =>
-        _remover.Remove(command, publish, cancellationToken);
+    public Task Remove(RemoveActor command, CancellationToken cancellationToken) =>
+        _remover.Remove(command, cancellationToken);
 
     public Task TakeBack(CancellationToken cancellationToken) => _takeBack.TakeBack(cancellationToken);
 

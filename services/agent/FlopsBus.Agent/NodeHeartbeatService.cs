@@ -16,13 +16,22 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
     /// <summary>Missed heartbeats after which the planner takes a node for lost (its default).</summary>
     private const int MissedHeartbeatsForLoss = 3;
 
+    /// <summary>
+    /// Intervals the broker gets to take a heartbeat before it counts as missed. MassTransit does not fail a publish
+    /// while the broker is out of reach: it holds it and tries again until the connection is back, so without a bound
+    /// an outage would count as one long heartbeat and never as missed ones. Longer than one interval, so that a broker
+    /// slow under load is not taken for a lost one.
+    /// </summary>
+    private const int IntervalsToTakeAHeartbeat = 2;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await agent.Reconciled.WaitAsync(stoppingToken);
         var registered = false;
         long? reported = null;
         var failures = 0;
-        using var timer = new PeriodicTimer(agent.Options.HeartbeatInterval, clock);
+        var interval = agent.Options.HeartbeatInterval;
+        using var timer = new PeriodicTimer(interval, clock);
         do
         {
             try
@@ -30,9 +39,11 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
                 if (failures >= MissedHeartbeatsForLoss)
                     await agent.RemoveRetired(stoppingToken);
                 var node = await agent.Snapshot(stoppingToken);
+                using var patience = new CancellationTokenSource(IntervalsToTakeAHeartbeat * interval, clock);
+                using var publishing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, patience.Token);
                 if (!registered)
                 {
-                    await bus.Publish(new NodeRegistered { Node = node }, stoppingToken);
+                    await bus.Publish(new NodeRegistered { Node = node }, publishing.Token);
                     registered = true;
                     logger.LogInformation("Node {NodeId} registered (add-ons: {AddOns})", node.NodeId, string.Join(",", node.AddOns));
                 }
@@ -40,12 +51,13 @@ public sealed class NodeHeartbeatService(NodeAgent agent, IBus bus, TimeProvider
                 {
                     // The whole snapshot only when it changed since the last heartbeat that carried it.
                     await bus.Publish(new NodeHeartbeat { NodeId = node.NodeId, Revision = node.Revision, Node = node.Revision == reported ? null : node },
-                        stoppingToken);
+                        publishing.Token);
                 }
                 reported = node.Revision;
                 failures = 0;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // A heartbeat the broker did not take in time ends here too, cancelled: it is a missed one like any other.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 failures++;
                 logger.LogWarning(e, "Heartbeat of node {NodeId} failed ({Failures} in a row); retrying at the next interval", agent.NodeId, failures);

@@ -8,7 +8,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlopsBus.Tests.Agent;
 
-/// <summary>The agent's decisions on a runtime that only records: duplicates, refusals, removal, take-back.</summary>
+/// <summary>
+/// The agent's decisions on a runtime that only records: duplicates, refusals, removal, take-back, and what it does
+/// while its link to the broker is cut (<see cref="BrokerLink"/>).
+/// </summary>
 public sealed class NodeAgentTests : IAsyncLifetime
 {
     private const string Node = "node-7";
@@ -17,21 +20,35 @@ public sealed class NodeAgentTests : IAsyncLifetime
     private readonly NodeAgent _agent;
 
     private readonly FakeTimeProvider _clock = new();
+    private readonly BrokerLink _broker = new();
 
     public NodeAgentTests()
     {
         var services = new ServiceCollection();
-        services.AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1)));
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(1));
+            x.UsingInMemory((context, cfg) =>
+            {
+                cfg.ConfigurePublish(p => p.UseFilter(_broker));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
         _provider = services.BuildServiceProvider(true);
         _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096, RetiredActorsTimeout = TimeSpan.FromSeconds(1) }, _runtime, () => Harness.Bus,
             _clock, NullLogger<NodeAgent>.Instance);
     }
 
     private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
-    public Task InitializeAsync() => Harness.Start();
+    public async Task InitializeAsync()
+    {
+        await Harness.Start();
+        await _agent.Reports.StartAsync(CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {
+        await _agent.Reports.StopAsync(CancellationToken.None);
         await _agent.DisposeAsync();
         await _provider.DisposeAsync();
     }
@@ -58,6 +75,67 @@ public sealed class NodeAgentTests : IAsyncLifetime
         while (!await Published(match))
             if (DateTimeOffset.UtcNow > deadline)
                 throw new TimeoutException($"No matching {typeof(T).Name} was published; published: {string.Join(", ", Harness.Published.Select<object>().Select(p => p.MessageType.Name))}");
+    }
+
+    /// <summary>
+    /// Moves time on by <paramref name="step"/> until the broker has taken a matching T (bounded). The agent's timers
+    /// start on its own threads: each step gives them a moment to take what the last one set off.
+    /// </summary>
+    private async Task AdvanceTimeUntilDelivered<T>(Func<T, bool> match, TimeSpan step) where T : class
+    {
+        for (var steps = 0; !Delivered().OfType<T>().Any(match); steps++)
+        {
+            if (steps == 200)
+                throw new TimeoutException($"No matching {typeof(T).Name} was delivered; delivered: {string.Join(", ", Delivered().Select(f => f.GetType().Name))}");
+            _clock.Advance(step);
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The messages the broker took, in the order it took them.</summary>
+    private IReadOnlyList<object> Delivered() =>
+        Harness.Published.Select<object>().Where(p => p.Exception is null).Select(p => p.MessageObject).ToList();
+
+    [Fact]
+    public async Task A_report_whose_command_was_cancelled_is_still_delivered()
+    {
+        var command = Learner();
+        _broker.Cut(typeof(ImagePulled), typeof(ActorStarted));
+        using var consume = new CancellationTokenSource();
+
+        var deploy = _agent.Deploy(command, Harness.Bus, consume.Token);
+        await _broker.Held;
+        // The link is down, so the command's channel is dead: MassTransit cancels its consume at once.
+        await consume.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => deploy);
+        _broker.Restore();
+        // What was held on the dead link is given up at the attempt's timeout and tried again.
+        await AdvanceTimeUntilDelivered<ActorStarted>(s => s.ActorId == command.Actor.ActorId, ActorReportOutbox.AttemptTimeout);
+        await Harness.InactivityTask;
+
+        var facts = Delivered().Where(f => f is ImagePulled p && p.ActorId == command.Actor.ActorId || f is ActorStarted s && s.ActorId == command.Actor.ActorId);
+        Assert.Equal([nameof(ImagePulled), nameof(ActorStarted)], facts.Select(f => f.GetType().Name));
+        Assert.Equal(1, _runtime.Starts);
+    }
+
+    [Fact]
+    public async Task Heartbeats_the_broker_does_not_take_in_time_are_missed_and_after_three_the_node_asks_which_of_its_actors_were_retired()
+    {
+        await _agent.Reconcile(CancellationToken.None);
+        await _agent.Deploy(Learner(), Harness.Bus, CancellationToken.None);
+        _broker.Cut(typeof(NodeRegistered), typeof(NodeHeartbeat));
+        var heartbeats = new NodeHeartbeatService(_agent, Harness.Bus, _clock, NullLogger<NodeHeartbeatService>.Instance);
+
+        await heartbeats.StartAsync(CancellationToken.None);
+        try
+        {
+            await _broker.Held;
+            await AdvanceTimeUntilDelivered<GetRetiredActors>(r => r.NodeId == Node, 2 * new AgentOptions().HeartbeatInterval);
+        }
+        finally
+        {
+            await heartbeats.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
@@ -148,8 +226,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
 
         var deployment = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
         await _runtime.PullBegan.Task;
-        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "torn down" },
-            Harness.Bus, CancellationToken.None);
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "torn down" }, CancellationToken.None);
         await deployment;
 
         Assert.Equal(0, _runtime.Starts);
@@ -163,8 +240,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     {
         var command = Learner();
 
-        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "cancelled" },
-            Harness.Bus, CancellationToken.None);
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "cancelled" }, CancellationToken.None);
         await _agent.Deploy(command, Harness.Bus, CancellationToken.None);
 
         Assert.Equal((0, 0), (_runtime.Pulls, _runtime.Starts));
@@ -178,8 +254,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
         var command = Learner();
 
         await Task.WhenAll(_agent.Deploy(command, Harness.Bus, CancellationToken.None), _agent.Deploy(command, Harness.Bus, CancellationToken.None));
-        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "done" },
-            Harness.Bus, CancellationToken.None);
+        await _agent.Remove(new RemoveActor { ProjectId = command.Actor.ProjectId, ActorId = command.Actor.ActorId, NodeId = Node, Reason = "done" }, CancellationToken.None);
 
         Assert.Equal((1, 0), (_runtime.Starts, _agent.GatesInUse));
     }
@@ -189,7 +264,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     {
         var actorId = Guid.NewGuid();
 
-        await _agent.Remove(new RemoveActor { ProjectId = Guid.NewGuid(), ActorId = actorId, NodeId = Node, Reason = "again" }, Harness.Bus, CancellationToken.None);
+        await _agent.Remove(new RemoveActor { ProjectId = Guid.NewGuid(), ActorId = actorId, NodeId = Node, Reason = "again" }, CancellationToken.None);
 
         Assert.True(await Published<ActorRemoved>(r => r.ActorId == actorId));
     }
