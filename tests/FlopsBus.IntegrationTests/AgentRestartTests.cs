@@ -105,10 +105,12 @@ public sealed class AgentRestartTests : IAsyncLifetime
     public async Task An_agent_killed_in_the_middle_of_a_deployment_and_started_again_leaves_one_container_per_actor_and_a_ready_project()
     {
         await Submit();
-        // One actor runs, the others are being made or wait in the queue, no learner is known to be connected.
+        // One actor runs, the others are being made, wait in the queue, or run with their reports still in the agent's
+        // outbox. Whether the project was READY by the time the kill lands is a race with those reports (they go out
+        // back to back once the broker takes the first), so the test does not depend on it: whatever the agent had not
+        // finished, its successor finishes, with one container per actor.
         await _system.Events.WaitFor<ActorStarted>(s => s.ProjectId == _projectId, Patience);
         await _agent.Kill();
-        Assert.DoesNotContain(_system.Events.All<ProjectReady>(), r => r.ProjectId == _projectId);
         Assert.NotEmpty(await ProjectContainers());
         await _agent.DisposeAsync();
         _agent = new AgentProcess(NodeId, _agentBus, _settings);
