@@ -130,9 +130,10 @@ public sealed class ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocu
             {
                 if (pending.Next is null)
                 {
+                    // The cache first: a read that no longer finds the project pending must find what was just written.
                     pending.Writing = null;
-                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
                     cache.Written(id, pending.Document, pending.Version);
+                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
                     return;
                 }
                 carried = pending.Writing = pending.Next;
@@ -154,9 +155,9 @@ public sealed class ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocu
                     pending.Writing = null;
                     builtOn = pending.Next;
                     pending.Next = null;
+                    cache.Forget(id);
                     _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
                 }
-                cache.Forget(id);
                 carried.TrySetException(e);
                 builtOn?.TrySetException(e);
                 return;
