@@ -10,7 +10,7 @@ namespace FlopsBus.Planner;
 
 public static class PlannerRegistration
 {
-    private const int SubmissionsInFlight = 16;
+    private const int SubmissionsInFlight = 64;
 
     public static IServiceCollection AddPlannerServices(this IServiceCollection services, IConfiguration configuration)
     {
