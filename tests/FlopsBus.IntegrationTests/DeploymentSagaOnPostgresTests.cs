@@ -111,7 +111,7 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
         var store = new ProjectDeploymentStore(dataSource);
         using SagaDocumentCache cacheA = new(16), cacheB = new(16);
-        ProjectDocumentWriter hostA = new(store, cacheA), hostB = new(store, cacheB);
+        using ProjectDocumentWriter hostA = new(store, cacheA), hostB = new(store, cacheB);
         await hostA.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" });
         var read = (await hostB.Load(_projectId, withTimeline: false, CancellationToken.None))!;
         read.Reason = "changed on host B";

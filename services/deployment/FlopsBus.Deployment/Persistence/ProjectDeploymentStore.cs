@@ -7,10 +7,9 @@ using Npgsql;
 namespace FlopsBus.Deployment.Persistence;
 
 /// <summary>
-/// Saga documents in PostgreSQL. A write is a single statement (the document and the timeline's new entries), so it
-/// needs no transaction around it: an update names the version it started from, and losing the race (or an insert
-/// losing to a concurrent one) raises <see cref="ProjectDeploymentConcurrencyException"/>. What to write, and when,
-/// is <see cref="ProjectDocumentWriter"/>'s business.
+/// Saga documents in PostgreSQL. A write is a single statement (the document and the timeline's new entries): an
+/// update names the version it started from, and loses when it moved on, as an insert loses to a concurrent one.
+/// What to write, and when, is <see cref="ProjectDocumentWriter"/>'s business.
 /// </summary>
 public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
 {
@@ -49,59 +48,65 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
     /// <summary>A saga instance's stored document.</summary>
     public static string Document(ProjectDeploymentState instance) => JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState);
 
+    private const string Insert =
+        $$"""
+        WITH written AS (
+            INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
+            VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
+            ON CONFLICT (correlation_id) DO NOTHING
+            RETURNING correlation_id),
+        logged AS ({{AppendTimeline}})
+        SELECT count(*) FROM written
+        """;
+
+    private const string Update =
+        $$"""
+        WITH written AS (
+            UPDATE project_deployments
+               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
+                   next_deadline = @NextDeadline, updated_at = now()
+             WHERE correlation_id = @CorrelationId AND version = @Read
+            RETURNING correlation_id),
+        logged AS ({{AppendTimeline}})
+        SELECT count(*) FROM written
+        """;
+
     /// <summary>
-    /// Inserts the deployment (<see cref="ProjectDocumentWrite.Read"/> 0) or moves it from the version it names to the
-    /// write's, with the timeline's new entries: both take effect, or, when the version moved on, neither.
+    /// Writes deployments in one round trip and one transaction (a batch runs in one unless it names its own). Each
+    /// inserts its deployment (<see cref="ProjectDocumentWrite.Read"/> 0) or moves it from the version it names to the
+    /// write's, with the timeline's new entries: both take effect, or, when the version moved on (or another insert
+    /// came first), neither, and that write alone answers false. Npgsql's batch rather than Dapper, which has none.
     /// </summary>
-    public async Task Write(ProjectDocumentWrite write, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<bool>> Write(IReadOnlyList<ProjectDocumentWrite> writes, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("CorrelationId", write.CorrelationId);
-        parameters.Add("CurrentState", write.CurrentState);
-        parameters.Add("CustomerId", write.CustomerId);
-        parameters.Add("Version", write.Version);
-        parameters.Add("Read", write.Read);
-        parameters.Add("State", write.Document);
-        parameters.Add("NextDeadline", write.NextDeadline);
-        parameters.Add("Ats", write.Timeline.Select(e => e.At).ToArray());
-        parameters.Add("Events", write.Timeline.Select(e => e.Event).ToArray());
-        parameters.Add("ActorIds", write.Timeline.Select(e => e.ActorId).ToArray());
-        parameters.Add("Details", write.Timeline.Select(e => e.Detail).ToArray());
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (write.Read == 0)
+        await using var batch = connection.CreateBatch();
+        foreach (var write in writes)
         {
-            try
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $$"""
-                    WITH written AS (
-                        INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
-                        VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
-                        RETURNING correlation_id)
-                    {{AppendTimeline}}
-                    """,
-                    parameters, cancellationToken: cancellationToken));
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new ProjectDeploymentConcurrencyException(write.CorrelationId, "was created by a concurrent message", e);
-            }
-            return;
+            var command = batch.CreateBatchCommand();
+            command.CommandText = write.Read == 0 ? Insert : Update;
+            command.Parameters.AddWithValue("CorrelationId", write.CorrelationId);
+            command.Parameters.AddWithValue("CurrentState", write.CurrentState);
+            command.Parameters.AddWithValue("CustomerId", write.CustomerId);
+            command.Parameters.AddWithValue("Version", write.Version);
+            command.Parameters.AddWithValue("Read", write.Read);
+            command.Parameters.AddWithValue("State", write.Document);
+            command.Parameters.AddWithValue("NextDeadline", (object?)write.NextDeadline ?? DBNull.Value);
+            command.Parameters.AddWithValue("Ats", write.Timeline.Select(e => e.At).ToArray());
+            command.Parameters.AddWithValue("Events", write.Timeline.Select(e => e.Event).ToArray());
+            command.Parameters.AddWithValue("ActorIds", write.Timeline.Select(e => e.ActorId).ToArray());
+            command.Parameters.AddWithValue("Details", write.Timeline.Select(e => e.Detail).ToArray());
+            batch.BatchCommands.Add(command);
         }
-        var updated = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $$"""
-            WITH written AS (
-                UPDATE project_deployments
-                   SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
-                       next_deadline = @NextDeadline, updated_at = now()
-                 WHERE correlation_id = @CorrelationId AND version = @Read
-                RETURNING correlation_id),
-            logged AS ({{AppendTimeline}})
-            SELECT count(*) FROM written
-            """,
-            parameters, cancellationToken: cancellationToken));
-        if (updated == 0)
-            throw new ProjectDeploymentConcurrencyException(write.CorrelationId, $"changed since version {write.Read} was read");
+        var stored = new bool[writes.Count];
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            if (i > 0) await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            stored[i] = reader.GetInt64(0) == 1;
+        }
+        return stored;
     }
 
     public async Task Delete(Guid correlationId, CancellationToken cancellationToken)

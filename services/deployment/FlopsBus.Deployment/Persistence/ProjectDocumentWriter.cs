@@ -1,6 +1,7 @@
 using FlopsBus.Contracts;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 
 namespace FlopsBus.Deployment.Persistence;
 
@@ -9,17 +10,36 @@ namespace FlopsBus.Deployment.Persistence;
 /// project's next message, which the partitioner holds until this one is through the saga, starts from it without
 /// waiting for the database. The writes go out one at a time per project, each carrying every change made since
 /// the last one, so a burst of a project's events (a learner's start, data and connection come within milliseconds)
-/// costs one or two round trips rather than one each. A message is acknowledged, and what it publishes leaves, only
+/// costs one or two writes rather than one each, and the writes of many projects share a round trip and a commit
+/// (<see cref="WriteBatches"/>). A message is acknowledged, and what it publishes leaves, only
 /// once a write that carries its change has committed (<see cref="ProjectWritesInFlight"/>).
 /// A write that fails (the version moved on under another saga host, or the database went away) fails every message
 /// whose change it carried or that was built on it; the project is forgotten here and their retries read the database.
 /// MassTransit's saga repositories write per message; none coalesces, so this is ours.
 /// </summary>
-public sealed class ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocumentCache cache)
+public sealed class ProjectDocumentWriter : IDisposable
 {
+    /// <summary>
+    /// Writer loops, each with a connection of its own while it writes: a few, so that PostgreSQL serves a few busy
+    /// sessions rather than one per project in flight, each writing many projects per round trip and commit.
+    /// </summary>
+    private const int Writers = 4;
+    private const int WritesPerBatch = 64;
+
+    private readonly ProjectDeploymentStore store;
+    private readonly SagaDocumentCache cache;
+    /// <summary>Projects whose changes wait to be written, each in line once at most (while <see cref="PendingProject.Writing"/> is set).</summary>
+    private readonly Channel<(Guid Id, PendingProject Pending)> _waiting = Channel.CreateUnbounded<(Guid, PendingProject)>();
     private readonly ConcurrentDictionary<Guid, PendingProject> _pending = new();
     /// <summary>Which pending project an instance was read from: its change must build on that one, still pending.</summary>
     private readonly ConditionalWeakTable<ProjectDeploymentState, PendingProject> _readFrom = new();
+
+    public ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocumentCache cache)
+    {
+        this.store = store;
+        this.cache = cache;
+        for (var i = 0; i < Writers; i++) _ = Task.Run(WriteBatches);
+    }
 
     /// <summary>
     /// The saga instance: with changes still being written, as they left it; otherwise as this process last wrote it
@@ -115,57 +135,87 @@ public sealed class ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocu
             if (start) pending.Writing = pending.Next;
         }
         _readFrom.AddOrUpdate(instance, pending);
-        if (start) _ = Task.Run(() => WriteAll(id, pending));
+        if (start) _waiting.Writer.TryWrite((id, pending));
         return written;
     }
 
-    /// <summary>Writes the project's changes until none is left, one write at a time, each with everything taken since the last.</summary>
-    private async Task WriteAll(Guid id, PendingProject pending)
+    /// <summary>
+    /// A writer loop: takes the projects whose changes wait, up to <see cref="WritesPerBatch"/>, and writes each one's
+    /// changes taken so far in one batch (one round trip, one transaction). A project written goes back in line, to
+    /// be written again if more changes came meanwhile, or else to leave the pending ones.
+    /// </summary>
+    private async Task WriteBatches()
     {
-        while (true)
+        var batch = new List<(Guid Id, PendingProject Pending, ProjectDocumentWrite Write, TaskCompletionSource Carried)>();
+        while (await _waiting.Reader.WaitToReadAsync())
         {
-            ProjectDocumentWrite write;
-            TaskCompletionSource carried;
-            lock (pending)
+            batch.Clear();
+            while (batch.Count < WritesPerBatch && _waiting.Reader.TryRead(out var waiting))
             {
-                if (pending.Next is null)
+                var (id, pending) = waiting;
+                lock (pending)
                 {
-                    // The cache first: a read that no longer finds the project pending must find what was just written.
-                    pending.Writing = null;
-                    cache.Written(id, pending.Document, pending.Version);
-                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
-                    return;
+                    if (pending.Next is null)
+                    {
+                        // The cache first: a read that no longer finds the project pending must find what was just written.
+                        pending.Writing = null;
+                        cache.Written(id, pending.Document, pending.Version);
+                        _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
+                        continue;
+                    }
+                    var carried = pending.Writing = pending.Next;
+                    pending.Next = null;
+                    batch.Add((id, pending, new ProjectDocumentWrite(id, pending.CurrentState, pending.CustomerId, pending.Stored, pending.Version,
+                        pending.Document, pending.NextDeadline, pending.Timeline), carried));
+                    pending.Timeline = [];
                 }
-                carried = pending.Writing = pending.Next;
-                pending.Next = null;
-                write = new ProjectDocumentWrite(id, pending.CurrentState, pending.CustomerId, pending.Stored, pending.Version, pending.Document,
-                    pending.NextDeadline, pending.Timeline);
-                pending.Timeline = [];
             }
+            if (batch.Count == 0) continue;
+            IReadOnlyList<bool> stored;
             try
             {
-                await store.Write(write, CancellationToken.None);
+                stored = await store.Write(batch.Select(b => b.Write).ToList(), CancellationToken.None);
             }
             catch (Exception e)
             {
-                TaskCompletionSource? builtOn;
-                lock (pending)
-                {
-                    pending.Failed = true;
-                    pending.Writing = null;
-                    builtOn = pending.Next;
-                    pending.Next = null;
-                    cache.Forget(id);
-                    _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
-                }
-                carried.TrySetException(e);
-                builtOn?.TrySetException(e);
-                return;
+                foreach (var (id, pending, _, carried) in batch) Fail(id, pending, carried, e);
+                continue;
             }
-            lock (pending) pending.Stored = write.Version;
-            carried.TrySetResult();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (id, pending, write, carried) = batch[i];
+                if (!stored[i])
+                {
+                    Fail(id, pending, carried, new ProjectDeploymentConcurrencyException(id, write.Read == 0
+                        ? "was created by a concurrent message" : $"changed since version {write.Read} was read"));
+                    continue;
+                }
+                lock (pending) pending.Stored = write.Version;
+                carried.TrySetResult();
+                _waiting.Writer.TryWrite((id, pending));
+            }
         }
     }
+
+    /// <summary>The write failed: so do the messages whose changes it carried and those built on them; the project is forgotten here.</summary>
+    private void Fail(Guid id, PendingProject pending, TaskCompletionSource carried, Exception e)
+    {
+        TaskCompletionSource? builtOn;
+        lock (pending)
+        {
+            pending.Failed = true;
+            pending.Writing = null;
+            builtOn = pending.Next;
+            pending.Next = null;
+            cache.Forget(id);
+            _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
+        }
+        carried.TrySetException(e);
+        builtOn?.TrySetException(e);
+    }
+
+    /// <summary>Stops the writer loops once the changes taken so far are written.</summary>
+    public void Dispose() => _waiting.Writer.TryComplete();
 
     private static ProjectDeploymentConcurrencyException Stale(Guid id, int read) =>
         new(id, $"changed in this process since version {read} was read");
