@@ -115,7 +115,12 @@ public sealed class SystemRun(int projects)
             return $"  {name,-46} p50 {Percentiles.Of(spans, 0.5),7:F0} ms  p99 {Percentiles.Of(spans, 0.99),7:F0} ms";
         }
         long? At(ConcurrentDictionary<Guid, long> times, Guid project) => times.TryGetValue(project, out var at) ? at : null;
+        // When the slowest 1% were submitted, in seconds from the first submission: a cluster says a stall, a spread says load.
+        var first = _submitted.Values.DefaultIfEmpty().Min();
+        var slowest = ready.OrderByDescending(p => Stopwatch.GetElapsedTime(_submitted[p], _ready[p])).Take(Math.Max(1, _ready.Count / 100))
+            .Select(p => Stopwatch.GetElapsedTime(first, _submitted[p]).TotalSeconds).Order().Select(t => $"{t:F0}");
         return string.Join(Environment.NewLine,
+            $"  slowest 1% submitted at (s) {string.Join(" ", slowest)}",
             Stage("submitted -> placed", p => At(_submitted, p), p => At(_placedAt, p)),
             Stage("placed -> last actor started", p => At(_placedAt, p), p => At(_lastStartedAt, p)),
             Stage("last actor started -> last learner connected", p => At(_lastStartedAt, p), p => At(_lastConnectedAt, p)),
