@@ -25,7 +25,7 @@ public static class SystemBenchmark
     private const int Clusters = 10;
     private const int Learners = 10;
     private const int WarmUpProjects = 40;
-    private const int WarmUpRounds = 2;
+    private const int WarmUpRounds = 3;
     private static readonly TimeSpan WarmUpPause = TimeSpan.FromSeconds(5);
     /// <summary>Every project stays deployed to the end, the warm-up's too: room for 64 learners on each node.</summary>
     private static readonly ActorResources NodeCapacity = new() { CpuMillis = 32_000, MemoryMb = 65_536 };
