@@ -15,8 +15,8 @@ namespace FlopsBus.Deployment;
 public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDeploymentState>
 {
     /// <summary>
-    /// Each message waits on a few database round trips, so the endpoint keeps many in flight (MassTransit's
-    /// default is twice the cores); the partitioner keeps one project's messages in turn.
+    /// Each message waits, outside the partitioner, for the batched write that carries its change, so the endpoint keeps
+    /// many in flight (MassTransit's default is twice the cores); the partitioner keeps one project's messages in turn.
     /// </summary>
     public const int MessagesInFlight = 64;
 
