@@ -109,9 +109,7 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     public async Task A_document_changed_by_another_saga_host_fails_the_stale_write_and_the_retry_reads_the_database()
     {
         await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
-        var store = new ProjectDeploymentStore(dataSource);
-        using SagaDocumentCache cacheA = new(16), cacheB = new(16);
-        using ProjectDocumentWriter hostA = new(store, cacheA), hostB = new(store, cacheB);
+        using ProjectDocumentWriter hostA = Writer(dataSource), hostB = Writer(dataSource);
         await hostA.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" });
         var read = (await hostB.Load(_projectId, withTimeline: false, CancellationToken.None))!;
         read.Reason = "changed on host B";
@@ -122,6 +120,61 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         await Assert.ThrowsAsync<ProjectDeploymentConcurrencyException>(() => hostA.Update(stale));
         var fresh = (await hostA.Load(_projectId, withTimeline: false, CancellationToken.None))!;
         Assert.Equal((2, "changed on host B"), (fresh.Version, fresh.Reason));
+    }
+
+    /// <summary>A saga host's writer on its own cache, as each saga host process has.</summary>
+    private static ProjectDocumentWriter Writer(NpgsqlDataSource dataSource, DeploymentOptions? options = null) =>
+        new(new ProjectDeploymentStore(dataSource), new SagaInstanceCache(16), options ?? new DeploymentOptions());
+
+    [Fact]
+    public async Task Changes_taken_within_the_write_delay_are_stored_in_one_write()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
+        using var writer = Writer(dataSource, new DeploymentOptions { WriteDelay = TimeSpan.FromSeconds(1) });
+        var instance = new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg" };
+        instance.Log(_clock.GetUtcNow(), "placed");
+        var writes = new List<Task> { writer.Insert(instance) };
+        foreach (var actor in _actors.Take(5))
+        {
+            var next = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+            next.Log(_clock.GetUtcNow(), "started", actor.Actor.ActorId);
+            writes.Add(writer.Update(next));
+        }
+
+        await Task.WhenAll(writes);
+
+        Assert.Equal(6, (await Row())!.Value.Version);
+        // Rows written by one transaction carry its id (xmin): the six changes' timeline entries, one write.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*), count(DISTINCT xmin::text) FROM project_events WHERE correlation_id = @id", connection);
+        command.Parameters.AddWithValue("id", _projectId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((6L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task A_message_that_fails_before_its_change_is_taken_leaves_the_next_one_the_last_change_taken()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
+        using var writer = Writer(dataSource);
+        await writer.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg", Reason = "stored" });
+        var pending = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        pending.Reason = "taken";
+        var taken = writer.Update(pending);
+
+        // Read while the change is being written, and again once it is stored.
+        foreach (var stage in new[] { "taken, unwritten", "taken, written" })
+        {
+            var failing = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+            failing.Reason = $"half changed ({stage})";
+            failing.Actors.Add(new ActorProgress { ActorId = Guid.NewGuid(), NodeId = "node-0" });
+            writer.Abandon(failing);
+
+            var next = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+            Assert.Equal((2, "taken", 0), (next.Version, next.Reason, next.Actors.Count));
+            await taken;
+        }
     }
 
     [Fact]

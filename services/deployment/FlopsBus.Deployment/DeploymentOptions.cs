@@ -26,4 +26,11 @@ public sealed class DeploymentOptions
     /// database that is down is refused at once, and the endpoint holds only its prefetch of messages.
     /// </summary>
     public TimeSpan OutageRetryLimit { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a project's change waits before it is written (on PostgreSQL), so that the changes that follow within
+    /// that time share its write: a project's events come a few milliseconds apart (a learner's start, data and
+    /// connection), and without the wait each was a write of its own. Each message, and what it publishes, waits as
+    /// long, READY included. Zero writes at once.
+    /// </summary>
+    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 }

@@ -13,15 +13,6 @@ namespace FlopsBus.Deployment.Persistence;
 /// </summary>
 public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>The timeline's new entries, in order, for the deployment the statement's `written` step wrote (none when it wrote nothing).</summary>
-    private const string AppendTimeline =
-        """
-        INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
-        SELECT w.correlation_id, e.at, e.event, e.actor_id, e.detail
-          FROM written w, unnest(@Ats::timestamptz[], @Events::text[], @ActorIds::uuid[], @Details::text[]) WITH ORDINALITY AS e(at, event, actor_id, detail, n)
-         ORDER BY e.n
-        """;
-
     /// <summary>The saga instance as stored, with its timeline when asked (a status request shows it; events only append to it).</summary>
     public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
     {
@@ -48,65 +39,100 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
     /// <summary>A saga instance's stored document.</summary>
     public static string Document(ProjectDeploymentState instance) => JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState);
 
+    /// <summary>The batch's deployments, one row each: the parameters $1-$7 as arrays.</summary>
+    private const string Writes =
+        """
+        w AS (
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::timestamptz[])
+                AS w(correlation_id, current_state, customer_id, read, version, state, next_deadline))
+        """;
+
+    /// <summary>The timeline's new entries ($8-$12, in order) of the deployments the statement's `written` step wrote.</summary>
+    private const string AppendTimeline =
+        """
+        logged AS (
+            INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
+            SELECT e.correlation_id, e.at, e.event, e.actor_id, e.detail
+              FROM unnest($8::uuid[], $9::timestamptz[], $10::text[], $11::uuid[], $12::text[]) WITH ORDINALITY AS e(correlation_id, at, event, actor_id, detail, n)
+             WHERE e.correlation_id IN (SELECT correlation_id FROM written)
+             ORDER BY e.n)
+        """;
+
     private const string Insert =
         $$"""
-        WITH written AS (
+        WITH {{Writes}},
+        written AS (
             INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
-            VALUES (@CorrelationId, @CurrentState, @CustomerId, @Version, @State::json, @NextDeadline)
+            SELECT w.correlation_id, w.current_state, w.customer_id, w.version, w.state::json, w.next_deadline FROM w
             ON CONFLICT (correlation_id) DO NOTHING
             RETURNING correlation_id),
-        logged AS ({{AppendTimeline}})
-        SELECT count(*) FROM written
+        {{AppendTimeline}}
+        SELECT correlation_id FROM written
         """;
 
     private const string Update =
         $$"""
-        WITH written AS (
-            UPDATE project_deployments
-               SET current_state = @CurrentState, customer_id = @CustomerId, version = @Version, state = @State::json,
-                   next_deadline = @NextDeadline, updated_at = now()
-             WHERE correlation_id = @CorrelationId AND version = @Read
-            RETURNING correlation_id),
-        logged AS ({{AppendTimeline}})
-        SELECT count(*) FROM written
+        WITH {{Writes}},
+        written AS (
+            UPDATE project_deployments d
+               SET current_state = w.current_state, customer_id = w.customer_id, version = w.version, state = w.state::json,
+                   next_deadline = w.next_deadline, updated_at = now()
+              FROM w
+             WHERE d.correlation_id = w.correlation_id AND d.version = w.read
+            RETURNING d.correlation_id),
+        {{AppendTimeline}}
+        SELECT correlation_id FROM written
         """;
 
     /// <summary>
-    /// Writes deployments in one round trip and one transaction (a batch runs in one unless it names its own). Each
-    /// inserts its deployment (<see cref="ProjectDocumentWrite.Read"/> 0) or moves it from the version it names to the
-    /// write's, with the timeline's new entries: both take effect, or, when the version moved on (or another insert
-    /// came first), neither, and that write alone answers false. Npgsql's batch rather than Dapper, which has none.
+    /// Writes deployments in one round trip and one transaction (a batch runs in one unless it names its own), in two
+    /// statements whatever their number: one inserts the new ones (<see cref="ProjectDocumentWrite.Read"/> 0), one moves
+    /// the others from the version each names to the write's. Each write takes effect with its timeline's new entries,
+    /// or, when its version moved on (or another insert came first), neither does, and that write alone answers false.
+    /// A statement per batch rather than per deployment: PostgreSQL's cost is mostly per statement (bench-saga: 0.5 of a
+    /// core for 2,900 events/s with one per deployment). Npgsql's batch rather than Dapper, which has none.
     /// </summary>
     public async Task<IReadOnlyList<bool>> Write(IReadOnlyList<ProjectDocumentWrite> writes, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = connection.CreateBatch();
-        foreach (var write in writes)
+        var inserts = writes.Where(w => w.Read == 0).ToList();
+        var updates = writes.Where(w => w.Read != 0).ToList();
+        if (inserts.Count > 0) batch.BatchCommands.Add(Command(batch, Insert, inserts));
+        if (updates.Count > 0) batch.BatchCommands.Add(Command(batch, Update, updates));
+        var written = new HashSet<Guid>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = write.Read == 0 ? Insert : Update;
-            command.Parameters.AddWithValue("CorrelationId", write.CorrelationId);
-            command.Parameters.AddWithValue("CurrentState", write.CurrentState);
-            command.Parameters.AddWithValue("CustomerId", write.CustomerId);
-            command.Parameters.AddWithValue("Version", write.Version);
-            command.Parameters.AddWithValue("Read", write.Read);
-            command.Parameters.AddWithValue("State", write.Document);
-            command.Parameters.AddWithValue("NextDeadline", (object?)write.NextDeadline ?? DBNull.Value);
-            command.Parameters.AddWithValue("Ats", write.Timeline.Select(e => e.At).ToArray());
-            command.Parameters.AddWithValue("Events", write.Timeline.Select(e => e.Event).ToArray());
-            command.Parameters.AddWithValue("ActorIds", write.Timeline.Select(e => e.ActorId).ToArray());
-            command.Parameters.AddWithValue("Details", write.Timeline.Select(e => e.Detail).ToArray());
-            batch.BatchCommands.Add(command);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken)) written.Add(reader.GetGuid(0));
+            } while (await reader.NextResultAsync(cancellationToken));
         }
-        var stored = new bool[writes.Count];
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; i < writes.Count; i++)
-        {
-            if (i > 0) await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            stored[i] = reader.GetInt64(0) == 1;
-        }
-        return stored;
+        return writes.Select(w => written.Contains(w.CorrelationId)).ToArray();
+    }
+
+    private static NpgsqlBatchCommand Command(NpgsqlBatch batch, string sql, List<ProjectDocumentWrite> writes)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        var timeline = writes.SelectMany(w => w.Timeline.Select(e => (w.CorrelationId, Entry: e))).ToList();
+        foreach (var value in new object[]
+                 {
+                     writes.Select(w => w.CorrelationId).ToArray(),
+                     writes.Select(w => w.CurrentState).ToArray(),
+                     writes.Select(w => w.CustomerId).ToArray(),
+                     writes.Select(w => w.Read).ToArray(),
+                     writes.Select(w => w.Version).ToArray(),
+                     writes.Select(w => w.Document).ToArray(),
+                     writes.Select(w => w.NextDeadline).ToArray(),
+                     timeline.Select(t => t.CorrelationId).ToArray(),
+                     timeline.Select(t => t.Entry.At).ToArray(),
+                     timeline.Select(t => t.Entry.Event).ToArray(),
+                     timeline.Select(t => t.Entry.ActorId).ToArray(),
+                     timeline.Select(t => t.Entry.Detail).ToArray(),
+                 })
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return command;
     }
 
     public async Task Delete(Guid correlationId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using FlopsBus.Contracts;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
@@ -8,7 +9,9 @@ namespace FlopsBus.Deployment.Persistence;
 /// <summary>
 /// Writes each project's saga document behind the messages that change it. A message's change is taken at once: the
 /// project's next message, which the partitioner holds until this one is through the saga, starts from it without
-/// waiting for the database. The writes go out one at a time per project, each carrying every change made since
+/// waiting for the database, and from the very instance it left: the document is written out once per change (the
+/// write's snapshot), not read back in too. A message that fails before its change is taken may have left the instance
+/// half changed: it is abandoned (<see cref="Abandon"/>), and the next message reads the last change taken. The writes go out one at a time per project, each carrying every change made since
 /// the last one, so a burst of a project's events (a learner's start, data and connection come within milliseconds)
 /// costs one or two writes rather than one each, and the writes of many projects share a round trip and a commit
 /// (<see cref="WriteBatches"/>). A message is acknowledged, and what it publishes leaves, only
@@ -27,23 +30,28 @@ public sealed class ProjectDocumentWriter : IDisposable
     private const int WritesPerBatch = 64;
 
     private readonly ProjectDeploymentStore store;
-    private readonly SagaDocumentCache cache;
+    private readonly SagaInstanceCache cache;
     /// <summary>Projects whose changes wait to be written, each in line once at most (while <see cref="PendingProject.Writing"/> is set).</summary>
-    private readonly Channel<(Guid Id, PendingProject Pending)> _waiting = Channel.CreateUnbounded<(Guid, PendingProject)>();
+    private readonly Channel<(Guid Id, PendingProject Pending, long Due)> _waiting = Channel.CreateUnbounded<(Guid, PendingProject, long)>();
     private readonly ConcurrentDictionary<Guid, PendingProject> _pending = new();
     /// <summary>Which pending project an instance was read from: its change must build on that one, still pending.</summary>
     private readonly ConditionalWeakTable<ProjectDeploymentState, PendingProject> _readFrom = new();
 
-    public ProjectDocumentWriter(ProjectDeploymentStore store, SagaDocumentCache cache)
+    /// <summary><see cref="DeploymentOptions.WriteDelay"/>, in <see cref="Stopwatch"/> ticks.</summary>
+    private readonly long _delay;
+
+    public ProjectDocumentWriter(ProjectDeploymentStore store, SagaInstanceCache cache, DeploymentOptions options)
     {
         this.store = store;
         this.cache = cache;
+        _delay = (long)(options.WriteDelay.TotalSeconds * Stopwatch.Frequency);
         for (var i = 0; i < Writers; i++) _ = Task.Run(WriteBatches);
     }
 
     /// <summary>
-    /// The saga instance: with changes still being written, as they left it; otherwise as this process last wrote it
-    /// (<see cref="SagaDocumentCache"/>) or as stored. A status request reads the database, and the timeline with it,
+    /// The saga instance: with changes still being written, as the last one left it; otherwise as this process last
+    /// wrote it (<see cref="SagaInstanceCache"/>) or as stored. Until its message is through the saga, the instance is
+    /// that message's alone: the partitioner holds the project's next one. A status request reads the database, and the timeline with it,
     /// once the project's pending changes are written.
     /// </summary>
     public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
@@ -59,20 +67,41 @@ public sealed class ProjectDocumentWriter : IDisposable
             {
                 if (!pending.Failed)
                 {
-                    var instance = ProjectDeploymentStore.Read(pending.Document);
-                    instance.Version = pending.Version;
+                    var instance = pending.Instance ??= Restored(pending);
                     _readFrom.AddOrUpdate(instance, pending);
                     return instance;
                 }
             }
         }
-        if (cache.TryGet(correlationId, out var document, out var version))
-        {
-            var known = ProjectDeploymentStore.Read(document);
-            known.Version = version;
-            return known;
-        }
+        if (cache.TryGet(correlationId, out var known)) return known;
         return await store.Load(correlationId, withTimeline: false, cancellationToken);
+    }
+
+    /// <summary>The last change taken, read back from its document: the instance it left was abandoned.</summary>
+    private static ProjectDeploymentState Restored(PendingProject pending)
+    {
+        var instance = ProjectDeploymentStore.Read(pending.Document);
+        instance.Version = pending.Version;
+        return instance;
+    }
+
+    /// <summary>
+    /// The message that read <paramref name="instance"/> failed before its change was taken: what it changed may be
+    /// half done, so the instance is handed out no more.
+    /// </summary>
+    public void Abandon(ProjectDeploymentState instance)
+    {
+        if (!_readFrom.TryGetValue(instance, out var pending))
+        {
+            cache.Forget(instance.CorrelationId);
+            return;
+        }
+        // Under the lock: a write that ends meanwhile must not put it in the cache.
+        lock (pending)
+        {
+            if (pending.Instance == instance) pending.Instance = null;
+            cache.Forget(instance.CorrelationId);
+        }
     }
 
     /// <summary>Takes a new deployment's first change; the task ends once it is stored.</summary>
@@ -123,19 +152,22 @@ public sealed class ProjectDocumentWriter : IDisposable
                 throw Stale(id, read);
             instance.Version = read + 1;
             pending.Version = instance.Version;
+            pending.Instance = instance;
             pending.Document = ProjectDeploymentStore.Document(instance);
             pending.CurrentState = instance.CurrentState;
             pending.CustomerId = instance.CustomerId;
             pending.NextDeadline = instance.NextDeadline;
+            // The entries leave the instance with the change: the instance goes on to the project's next message.
             pending.Timeline.AddRange(instance.Timeline.Skip(instance.TimelineStored));
-            instance.TimelineStored = instance.Timeline.Count;
+            instance.Timeline = [];
+            instance.TimelineStored = 0;
             pending.Next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             written = pending.Next.Task;
             start = pending.Writing is null;
             if (start) pending.Writing = pending.Next;
         }
         _readFrom.AddOrUpdate(instance, pending);
-        if (start) _waiting.Writer.TryWrite((id, pending));
+        if (start) InLine(id, pending);
         return written;
     }
 
@@ -149,17 +181,23 @@ public sealed class ProjectDocumentWriter : IDisposable
         var batch = new List<(Guid Id, PendingProject Pending, ProjectDocumentWrite Write, TaskCompletionSource Carried)>();
         while (await _waiting.Reader.WaitToReadAsync())
         {
+            // The first in line is written once its delay is over, with those whose delay is over by then. A pause in
+            // real time, not the host's TimeProvider: a test's clock that stands still must not hold the writes.
+            // Task.Delay counts whole milliseconds, and would not wait at all for less than one.
+            if (_waiting.Reader.TryPeek(out var first) && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), first.Due) is { Ticks: > 0 } wait)
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)));
             batch.Clear();
-            while (batch.Count < WritesPerBatch && _waiting.Reader.TryRead(out var waiting))
+            while (batch.Count < WritesPerBatch && _waiting.Reader.TryPeek(out var next) && next.Due <= Stopwatch.GetTimestamp() &&
+                   _waiting.Reader.TryRead(out var waiting))
             {
-                var (id, pending) = waiting;
+                var (id, pending, _) = waiting;
                 lock (pending)
                 {
                     if (pending.Next is null)
                     {
                         // The cache first: a read that no longer finds the project pending must find what was just written.
                         pending.Writing = null;
-                        cache.Written(id, pending.Document, pending.Version);
+                        if (pending.Instance is { } written) cache.Written(written);
                         _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
                         continue;
                     }
@@ -192,7 +230,7 @@ public sealed class ProjectDocumentWriter : IDisposable
                 }
                 lock (pending) pending.Stored = write.Version;
                 carried.TrySetResult();
-                _waiting.Writer.TryWrite((id, pending));
+                InLine(id, pending);
             }
         }
     }
@@ -214,6 +252,9 @@ public sealed class ProjectDocumentWriter : IDisposable
         builtOn?.TrySetException(e);
     }
 
+    /// <summary>Puts a project in line to be written after the delay (or, if nothing changed meanwhile, to leave the pending ones).</summary>
+    private void InLine(Guid id, PendingProject pending) => _waiting.Writer.TryWrite((id, pending, Stopwatch.GetTimestamp() + _delay));
+
     /// <summary>Stops the writer loops once the changes taken so far are written.</summary>
     public void Dispose() => _waiting.Writer.TryComplete();
 
@@ -227,6 +268,9 @@ public sealed class ProjectDocumentWriter : IDisposable
         public int Stored = stored;
         /// <summary>The version of <see cref="Document"/>, the latest change taken.</summary>
         public int Version = stored;
+        /// <summary>The instance the latest change left, which the next message goes on from (null once abandoned).</summary>
+        public ProjectDeploymentState? Instance;
+        /// <summary>The latest change's document: what the next write stores, and the instance again if it is abandoned.</summary>
         public string Document = "";
         public string CurrentState = "";
         public string CustomerId = "";
