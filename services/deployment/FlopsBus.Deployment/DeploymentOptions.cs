@@ -32,5 +32,5 @@ public sealed class DeploymentOptions
     /// connection), and without the wait each was a write of its own. Each message, and what it publishes, waits as
     /// long, READY included. Zero writes at once.
     /// </summary>
-    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(5);
 }

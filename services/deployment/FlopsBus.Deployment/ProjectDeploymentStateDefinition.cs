@@ -20,7 +20,7 @@ public sealed class ProjectDeploymentStateDefinition : SagaDefinition<ProjectDep
     /// from delivery to commit, about 300 (MassTransit's default is twice the cores). The partitioner keeps one project's
     /// messages in turn.
     /// </summary>
-    public const int MessagesInFlight = 512;
+    public const int MessagesInFlight = 256;
 
     public ProjectDeploymentStateDefinition()
     {
