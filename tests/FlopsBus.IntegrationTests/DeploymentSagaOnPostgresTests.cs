@@ -154,26 +154,40 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_message_that_fails_before_its_change_is_taken_leaves_the_next_one_the_last_change_taken()
+    public async Task A_message_that_fails_before_its_change_is_taken_leaves_the_next_one_the_last_change_written()
     {
         await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
-        using var writer = Writer(dataSource);
+        using var writer = Writer(dataSource, new DeploymentOptions { WriteDelay = TimeSpan.FromSeconds(1) });
         await writer.Insert(new ProjectDeploymentState { CorrelationId = _projectId, CurrentState = "Deploying", CustomerId = "pg", Reason = "stored" });
-        var pending = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
-        pending.Reason = "taken";
-        var taken = writer.Update(pending);
 
-        // Read while the change is being written, and again once it is stored.
-        foreach (var stage in new[] { "taken, unwritten", "taken, written" })
+        // A change taken and not yet written lives only in the instance the failing message half changes: it fails too.
+        var first = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        first.Reason = "taken";
+        var taken = writer.Update(first);
+        await HalfChangeAndFail();
+        await Assert.ThrowsAsync<ProjectDeploymentConcurrencyException>(() => taken);
+        Assert.Equal((1, "stored", 0), await Next());
+
+        // Once written, it stays.
+        var second = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
+        second.Reason = "written";
+        await writer.Update(second);
+        await HalfChangeAndFail();
+        Assert.Equal((2, "written", 0), await Next());
+        Assert.Equal((2, "written"), ((await Row())!.Value.Version, (await Row())!.Value.Document.GetProperty("reason").GetString()));
+
+        async Task HalfChangeAndFail()
         {
             var failing = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
-            failing.Reason = $"half changed ({stage})";
+            failing.Reason = "half changed";
             failing.Actors.Add(new ActorProgress { ActorId = Guid.NewGuid(), NodeId = "node-0" });
             writer.Abandon(failing);
+        }
 
+        async Task<(int, string?, int)> Next()
+        {
             var next = (await writer.Load(_projectId, withTimeline: false, CancellationToken.None))!;
-            Assert.Equal((2, "taken", 0), (next.Version, next.Reason, next.Actors.Count));
-            await taken;
+            return (next.Version, next.Reason, next.Actors.Count);
         }
     }
 

@@ -7,17 +7,22 @@ using System.Threading.Channels;
 namespace FlopsBus.Deployment.Persistence;
 
 /// <summary>
-/// Writes each project's saga document behind the messages that change it. A message's change is taken at once: the
-/// project's next message, which the partitioner holds until this one is through the saga, starts from it without
-/// waiting for the database, and from the very instance it left: the document is written out once per change (the
-/// write's snapshot), not read back in too. A message that fails before its change is taken may have left the instance
-/// half changed: it is abandoned (<see cref="Abandon"/>), and the next message reads the last change taken. The writes go out one at a time per project, each carrying every change made since
-/// the last one, so a burst of a project's events (a learner's start, data and connection come within milliseconds)
-/// costs one or two writes rather than one each, and the writes of many projects share a round trip and a commit
-/// (<see cref="WriteBatches"/>). A message is acknowledged, and what it publishes leaves, only
-/// once a write that carries its change has committed (<see cref="ProjectWritesInFlight"/>).
-/// A write that fails (the version moved on under another saga host, or the database went away) fails every message
-/// whose change it carried or that was built on it; the project is forgotten here and their retries read the database.
+/// Writes each project's saga document behind the messages that change it.
+/// <list type="bullet">
+/// <item>A message's change is taken at once: the project's next message, which the partitioner holds until this one is
+/// through the saga, starts from the very instance it left, without waiting for the database or reading anything back.</item>
+/// <item>The writes go out one at a time per project, after <see cref="DeploymentOptions.WriteDelay"/>, each carrying
+/// every change taken since the last one: a burst of a project's events (a learner's start, data and connection come
+/// within milliseconds) costs one write, and its document is written out (the write's snapshot) once, not per event.
+/// The writes of many projects share a round trip and a commit (<see cref="WriteBatches"/>).</item>
+/// <item>A message is acknowledged, and what it publishes leaves, only once a write that carries its change has
+/// committed (<see cref="ProjectWritesInFlight"/>).</item>
+/// <item>A write that fails (the version moved on under another saga host, or the database went away) fails every
+/// message whose change it carried or that was built on it; the project is forgotten here and their retries read the
+/// database.</item>
+/// <item>A message that fails before its change is taken may have left the instance half changed: it is abandoned
+/// (<see cref="Abandon"/>), and the next message starts from the last snapshot.</item>
+/// </list>
 /// MassTransit's saga repositories write per message; none coalesces, so this is ours.
 /// </summary>
 public sealed class ProjectDocumentWriter : IDisposable
@@ -67,7 +72,8 @@ public sealed class ProjectDocumentWriter : IDisposable
             {
                 if (!pending.Failed)
                 {
-                    var instance = pending.Instance ??= Restored(pending);
+                    var instance = pending.Instance ??= Restored(pending.Snapshot!);
+                    pending.InUse = true;
                     _readFrom.AddOrUpdate(instance, pending);
                     return instance;
                 }
@@ -77,31 +83,51 @@ public sealed class ProjectDocumentWriter : IDisposable
         return await store.Load(correlationId, withTimeline: false, cancellationToken);
     }
 
-    /// <summary>The last change taken, read back from its document: the instance it left was abandoned.</summary>
-    private static ProjectDeploymentState Restored(PendingProject pending)
+    /// <summary>The instance again from the last snapshot: the one the changes left was abandoned.</summary>
+    private static ProjectDeploymentState Restored(ProjectSnapshot snapshot)
     {
-        var instance = ProjectDeploymentStore.Read(pending.Document);
-        instance.Version = pending.Version;
+        var instance = ProjectDeploymentStore.Read(snapshot.Document);
+        instance.Version = snapshot.Version;
         return instance;
     }
 
     /// <summary>
-    /// The message that read <paramref name="instance"/> failed before its change was taken: what it changed may be
-    /// half done, so the instance is handed out no more.
+    /// The message that read <paramref name="instance"/> failed before its change was taken: what it changed may be half
+    /// done, so the instance is handed out no more. Changes taken since the last snapshot lived only in it: the messages
+    /// that made them fail too, and their retries make them again from the snapshot (or, with none, from the database).
     /// </summary>
     public void Abandon(ProjectDeploymentState instance)
     {
+        var id = instance.CorrelationId;
         if (!_readFrom.TryGetValue(instance, out var pending))
         {
-            cache.Forget(instance.CorrelationId);
+            cache.Forget(id);
             return;
         }
+        TaskCompletionSource? lost = null;
         // Under the lock: a write that ends meanwhile must not put it in the cache.
         lock (pending)
         {
-            if (pending.Instance == instance) pending.Instance = null;
-            cache.Forget(instance.CorrelationId);
+            pending.InUse = false;
+            if (pending.Instance == instance)
+            {
+                pending.Instance = null;
+                if (pending.Version != pending.Snapshot?.Version)
+                {
+                    (lost, pending.Next, pending.Timeline) = (pending.Next, null, []);
+                    if (pending.Snapshot is { } snapshot) pending.Version = snapshot.Version;
+                    else Forget(id, pending);
+                }
+                if (pending.SnapshotWanted)
+                {
+                    // The writer set it aside for the snapshot; back in line, it finds nothing left to write.
+                    pending.SnapshotWanted = false;
+                    InLine(id, pending);
+                }
+            }
+            cache.Forget(id);
         }
+        lost?.TrySetException(new ProjectDeploymentConcurrencyException(id, "was left half changed by a message that failed"));
     }
 
     /// <summary>Takes a new deployment's first change; the task ends once it is stored.</summary>
@@ -153,10 +179,7 @@ public sealed class ProjectDocumentWriter : IDisposable
             instance.Version = read + 1;
             pending.Version = instance.Version;
             pending.Instance = instance;
-            pending.Document = ProjectDeploymentStore.Document(instance);
-            pending.CurrentState = instance.CurrentState;
-            pending.CustomerId = instance.CustomerId;
-            pending.NextDeadline = instance.NextDeadline;
+            pending.InUse = false;
             // The entries leave the instance with the change: the instance goes on to the project's next message.
             pending.Timeline.AddRange(instance.Timeline.Skip(instance.TimelineStored));
             instance.Timeline = [];
@@ -165,6 +188,13 @@ public sealed class ProjectDocumentWriter : IDisposable
             written = pending.Next.Task;
             start = pending.Writing is null;
             if (start) pending.Writing = pending.Next;
+            if (pending.SnapshotWanted)
+            {
+                // The writer found the instance in use by this message: the snapshot is taken here, and back in line.
+                pending.SnapshotWanted = false;
+                pending.Snapshot = ProjectSnapshot.Of(instance);
+                start = true;
+            }
         }
         _readFrom.AddOrUpdate(instance, pending);
         if (start) InLine(id, pending);
@@ -201,10 +231,21 @@ public sealed class ProjectDocumentWriter : IDisposable
                         _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
                         continue;
                     }
+                    if (pending.Snapshot?.Version != pending.Version)
+                    {
+                        // A message has the instance: it takes the snapshot along with its change, and puts the project back in line.
+                        if (pending.InUse)
+                        {
+                            pending.SnapshotWanted = true;
+                            continue;
+                        }
+                        pending.Snapshot = ProjectSnapshot.Of(pending.Instance!);
+                    }
+                    var snapshot = pending.Snapshot;
                     var carried = pending.Writing = pending.Next;
                     pending.Next = null;
-                    batch.Add((id, pending, new ProjectDocumentWrite(id, pending.CurrentState, pending.CustomerId, pending.Stored, pending.Version,
-                        pending.Document, pending.NextDeadline, pending.Timeline), carried));
+                    batch.Add((id, pending, new ProjectDocumentWrite(id, snapshot.CurrentState, snapshot.CustomerId, pending.Stored, snapshot.Version,
+                        snapshot.Document, snapshot.NextDeadline, pending.Timeline), carried));
                     pending.Timeline = [];
                 }
             }
@@ -241,15 +282,21 @@ public sealed class ProjectDocumentWriter : IDisposable
         TaskCompletionSource? builtOn;
         lock (pending)
         {
-            pending.Failed = true;
             pending.Writing = null;
             builtOn = pending.Next;
             pending.Next = null;
-            cache.Forget(id);
-            _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
+            Forget(id, pending);
         }
         carried.TrySetException(e);
         builtOn?.TrySetException(e);
+    }
+
+    /// <summary>Forgets the project here (under its lock): the next message reads the database.</summary>
+    private void Forget(Guid id, PendingProject pending)
+    {
+        pending.Failed = true;
+        cache.Forget(id);
+        _pending.TryRemove(new KeyValuePair<Guid, PendingProject>(id, pending));
     }
 
     /// <summary>Puts a project in line to be written after the delay (or, if nothing changed meanwhile, to leave the pending ones).</summary>
@@ -266,15 +313,16 @@ public sealed class ProjectDocumentWriter : IDisposable
     {
         /// <summary>The version the database holds (0: not inserted yet).</summary>
         public int Stored = stored;
-        /// <summary>The version of <see cref="Document"/>, the latest change taken.</summary>
+        /// <summary>The version of the latest change taken.</summary>
         public int Version = stored;
         /// <summary>The instance the latest change left, which the next message goes on from (null once abandoned).</summary>
         public ProjectDeploymentState? Instance;
-        /// <summary>The latest change's document: what the next write stores, and the instance again if it is abandoned.</summary>
-        public string Document = "";
-        public string CurrentState = "";
-        public string CustomerId = "";
-        public DateTimeOffset? NextDeadline;
+        /// <summary>A message has <see cref="Instance"/> and may be changing it: no snapshot of it now.</summary>
+        public bool InUse;
+        /// <summary>The writer found it <see cref="InUse"/>: the message takes the snapshot with its change.</summary>
+        public bool SnapshotWanted;
+        /// <summary>What the last write started stored (or stores), and the instance again if it is abandoned.</summary>
+        public ProjectSnapshot? Snapshot;
         /// <summary>Timeline entries taken and not written yet, oldest first.</summary>
         public List<ProjectEvent> Timeline = [];
         /// <summary>The messages whose changes the next write will carry (none taken since the last write started: null).</summary>
@@ -283,6 +331,13 @@ public sealed class ProjectDocumentWriter : IDisposable
         public TaskCompletionSource? Writing;
         public bool Failed;
     }
+}
+
+/// <summary>A saga instance as a write stores it: its document and the columns beside it, at one version.</summary>
+internal sealed record ProjectSnapshot(int Version, string Document, string CurrentState, string CustomerId, DateTimeOffset? NextDeadline)
+{
+    public static ProjectSnapshot Of(ProjectDeploymentState instance) =>
+        new(instance.Version, ProjectDeploymentStore.Document(instance), instance.CurrentState, instance.CustomerId, instance.NextDeadline);
 }
 
 /// <summary>
