@@ -56,8 +56,8 @@ public sealed class ProjectDocumentWriter : IDisposable
     /// <summary>
     /// The saga instance: with changes still being written, as the last one left it; otherwise as this process last
     /// wrote it (<see cref="SagaInstanceCache"/>) or as stored. Until its message is through the saga, the instance is
-    /// that message's alone: the partitioner holds the project's next one. A status request reads the database, and the timeline with it,
-    /// once the project's pending changes are written.
+    /// that message's alone: the partitioner holds the project's next one. A status request reads the database, and the
+    /// timeline with it, once the project's pending changes are written.
     /// </summary>
     public async Task<ProjectDeploymentState?> Load(Guid correlationId, bool withTimeline, CancellationToken cancellationToken)
     {
