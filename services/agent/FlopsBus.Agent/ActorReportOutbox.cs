@@ -102,7 +102,11 @@ public sealed class ActorReportOutbox(Func<IPublishEndpoint> bus, TimeProvider c
         // The publish joins the trace of what caused the report (a DeployActor, a line of the actor's output); that
         // span may have ended by now, so a span of the delivery stands in for it.
         using var span = FlopsTelemetry.Source.StartActivity($"report {report.Fact.GetType().Name}", ActivityKind.Internal, report.Cause);
+        // The attempt's timeout cancels the publish's token, and the wait on it ends then too: a publish that does not
+        // heed its token (held on a connection MassTransit never gets back) would otherwise hold this report, and every
+        // one behind it, for good. Left behind, it may still go out later: a report twice is harmless, its consumers
+        // are idempotent.
         await _untilDelivered.ExecuteAsync(
-            async token => await bus().Publish(report.Fact, report.Fact.GetType(), token), stoppingToken);
+            async token => await bus().Publish(report.Fact, report.Fact.GetType(), token).WaitAsync(AttemptTimeout, clock, token), stoppingToken);
     }
 }

@@ -15,7 +15,16 @@ public sealed class BrokerLink : IFilter<PublishContext>
     /// <summary>Completes once a publish has been held.</summary>
     public Task Held => _held.Task;
 
+    private volatile bool _deaf;
+
     public void Cut(params Type[] messageTypes) => _cut = messageTypes;
+
+    /// <summary>As <see cref="Cut"/>, and the publishes held do not heed their cancellation either: they hang for good.</summary>
+    public void CutDeaf(params Type[] messageTypes)
+    {
+        _deaf = true;
+        _cut = messageTypes;
+    }
 
     public void Restore() => _cut = [];
 
@@ -24,7 +33,7 @@ public sealed class BrokerLink : IFilter<PublishContext>
         if (_cut.Any(type => typeof(PublishContext<>).MakeGenericType(type).IsInstanceOfType(context)))
         {
             _held.TrySetResult();
-            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            await Task.Delay(Timeout.Infinite, _deaf ? CancellationToken.None : context.CancellationToken);
         }
         await next.Send(context);
     }

@@ -119,6 +119,22 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_report_whose_publish_hangs_without_heeding_its_cancellation_is_tried_again_after_the_attempt_timeout()
+    {
+        var command = Learner();
+        _broker.CutDeaf(typeof(ImagePulled));
+
+        var deploy = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
+        await _broker.Held;
+        _broker.Restore();
+        await AdvanceTimeUntilDelivered<ActorStarted>(s => s.ActorId == command.Actor.ActorId, ActorReportOutbox.AttemptTimeout);
+        await deploy;
+
+        var facts = Delivered().Where(f => f is ImagePulled p && p.ActorId == command.Actor.ActorId || f is ActorStarted s && s.ActorId == command.Actor.ActorId);
+        Assert.Equal([nameof(ImagePulled), nameof(ActorStarted)], facts.Select(f => f.GetType().Name));
+    }
+
+    [Fact]
     public async Task Heartbeats_the_broker_does_not_take_in_time_are_missed_and_after_three_the_node_asks_which_of_its_actors_were_retired()
     {
         await _agent.Reconcile(CancellationToken.None);
