@@ -60,7 +60,7 @@ public static class SagaBenchmark
         var firstPublished = new ConcurrentDictionary<Guid, long>();
         var readyAt = new ConcurrentDictionary<Guid, long>();
         var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watch = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-bench-ready"), DefaultEndpointNameFormatter.Instance, e =>
+        var watch = BenchHost.Watch(bus, "flops-bench-ready", e =>
             e.Handler<ProjectReady>(c =>
             {
                 if (firstPublished.ContainsKey(c.Message.ProjectId) && readyAt.TryAdd(c.Message.ProjectId, Stopwatch.GetTimestamp()) && readyAt.Count == plan.Count)

@@ -28,7 +28,7 @@ public sealed class SystemRun(int projects)
     private long _lastNews = Stopwatch.GetTimestamp();
 
     public HostReceiveEndpointHandle Watch(IBus bus) =>
-        bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("flops-bench-system"), DefaultEndpointNameFormatter.Instance, e =>
+        BenchHost.Watch(bus, "flops-bench-system", e =>
         {
             e.Handler<ProjectPlaced>(c =>
             {

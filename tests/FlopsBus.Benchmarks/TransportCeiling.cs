@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FlopsBus.Contracts;
 using FlopsBus.Deployment;
+using FlopsBus.Hosting;
 using FlopsBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,9 +11,9 @@ namespace FlopsBus.Benchmarks;
 
 /// <summary>
 /// The broker's and MassTransit's own ceiling for the saga's load: the same events, published the same way, through
-/// the same broker to consumers that do nothing, on an endpoint shaped as the saga's (its prefetch and messages in
-/// flight), in a virtual host of its own. What the saga reaches is then read as a share of it, which says more on
-/// these shared machines than an absolute figure.
+/// the same broker to consumers that do nothing, on an endpoint shaped as the saga's (its prefetch, messages in flight
+/// and queue type, Bus:QueueType), in a virtual host of its own. What the saga reaches is then read as a share of it,
+/// which says more on these shared machines than an absolute figure.
 /// </summary>
 public sealed class TransportCeiling : IAsyncDisposable
 {
@@ -25,9 +26,13 @@ public sealed class TransportCeiling : IAsyncDisposable
     private TransportCeiling(IsolatedBrokerAndDatabase isolated)
     {
         _isolated = isolated;
-        _host = BenchHost.OnBus(isolated, _ => { }, (_, cfg) => cfg.ReceiveEndpoint("flops-ceiling", e =>
+        _host = BenchHost.OnBus(isolated, _ => { }, (context, cfg) => cfg.ReceiveEndpoint("flops-ceiling", e =>
         {
-            if (e is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ProjectDeploymentStateDefinition.MessagesInFlight;
+            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                rabbit.PrefetchCount = ProjectDeploymentStateDefinition.MessagesInFlight;
+                if (context.GetRequiredService<BusOptions>().QuorumQueues) rabbit.SetQuorumQueue();
+            }
             e.ConcurrentMessageLimit = ProjectDeploymentStateDefinition.MessagesInFlight;
             e.Handler<ProjectPlaced>(_ => Consumed());
             e.Handler<ActorStarted>(_ => Consumed());
