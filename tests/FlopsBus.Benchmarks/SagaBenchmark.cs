@@ -32,24 +32,30 @@ public static class SagaBenchmark
         await host.StartAsync();
         var bus = host.Services.GetRequiredService<IBus>();
         await using var ceiling = await TransportCeiling.Start();
+        var cpu = new CpuUse([("this process: publishers and saga (ceiling: consumers)", CpuUse.This), .. CpuUse.Infrastructure]);
 
         await Measure(bus, SagaEvents.Plan(Projects), report: false);
         await ceiling.Measure(SagaEvents.Plan(Projects));
-        var rounds = new List<(double EventsPerSecond, double P99, double Ceiling)>();
+        var rounds = new List<(double EventsPerSecond, double P99, double Ceiling, Dictionary<string, double> SagaCpu, Dictionary<string, double> CeilingCpu)>();
         for (var round = 1; round <= Rounds; round++)
         {
             var (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+            var before = cpu.Snapshot();
             var (events, elapsed, toReady) = await Measure(bus, SagaEvents.Plan(Projects), report: true);
+            var sagaCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
             var jit = $"JIT meanwhile: {JitInfo.GetCompiledMethodCount() - jitMethods} methods, {(JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms";
+            before = cpu.Snapshot();
             var transport = await ceiling.Measure(SagaEvents.Plan(Projects));
+            var ceilingCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
             var p99 = Percentiles.Of(toReady, 0.99);
-            rounds.Add((events / elapsed.TotalSeconds, p99, transport));
+            rounds.Add((events / elapsed.TotalSeconds, p99, transport, sagaCpu, ceilingCpu));
             Console.WriteLine($"round {round}: {Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s = {events / elapsed.TotalSeconds:F0} events/s, " +
                               $"median {Percentiles.Of(toReady, 0.5):F0} ms and p99 {p99:F0} ms to READY ({jit}); transport alone {transport:F0} events/s");
         }
         var median = rounds.OrderBy(r => r.EventsPerSecond / r.Ceiling).ElementAt(Rounds / 2);
         Console.WriteLine($"saga: {median.EventsPerSecond:F0} events/s, p99 {median.P99:F0} ms to READY; " +
                           $"saga at {median.EventsPerSecond / median.Ceiling:F2} of the transport ceiling ({median.Ceiling:F0} events/s)");
+        CpuUse.Print([("saga", median.SagaCpu), ("ceiling", median.CeilingCpu)]);
         await host.StopAsync();
         return 0;
     }

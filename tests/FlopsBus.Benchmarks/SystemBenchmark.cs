@@ -43,10 +43,12 @@ public static class SystemBenchmark
         try
         {
             // One saga host runs the migrations before the second starts; the first planner to consume is the active one.
+            var sagaHostProcesses = new List<ServiceHost>();
             foreach (var _ in Enumerable.Range(0, sagaHosts))
             {
                 var sagaHost = ServiceHost.Start("deployment", "FlopsBus.Deployment.Host", quiet, isolated.ConnectionString);
                 services.Add(sagaHost);
+                sagaHostProcesses.Add(sagaHost);
                 await sagaHost.HealthUntil(TimeSpan.FromMinutes(1), "Healthy");
             }
             var planners = new List<ServiceHost>();
@@ -59,9 +61,10 @@ public static class SystemBenchmark
                 await planner.HealthUntil(TimeSpan.FromMinutes(1), "Healthy");
             }
             var folder = Directory.CreateTempSubdirectory("flops-hollow-");
+            List<ServiceHost> hollowProcesses;
             try
             {
-                await StartHollowNodes(accounts, folder.FullName, quiet, services);
+                hollowProcesses = await StartHollowNodes(accounts, folder.FullName, quiet, services);
             }
             finally
             {
@@ -90,13 +93,23 @@ public static class SystemBenchmark
             run.Report(NodeCapacity, accounts.Count);
 
             // The saga hosts alone against the transport: the same events through both, one right after the other.
+            var cpu = new CpuUse([
+                ("saga hosts", CpuUse.Pids(sagaHostProcesses.Select(s => s.ProcessId).ToArray())),
+                ("benchmark: publishers (ceiling: and consumers)", CpuUse.This), .. CpuUse.Infrastructure,
+                ("planners", CpuUse.Pids(planners.Select(p => p.ProcessId).ToArray())),
+                ("hollow nodes", CpuUse.Pids(hollowProcesses.Select(s => s.ProcessId).ToArray()))]);
             var plan = SagaEvents.Plan(projects);
+            var before = cpu.Snapshot();
             var (events, elapsed, _) = await SagaBenchmark.Measure(bus, plan, report: true);
+            var sagaCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
             await using var ceiling = await TransportCeiling.Start();
             await ceiling.Measure(SagaEvents.Plan(projects / 4));
+            before = cpu.Snapshot();
             var transport = await ceiling.Measure(SagaEvents.Plan(projects));
+            var ceilingCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
             var saga = events / elapsed.TotalSeconds;
             Console.WriteLine($"saga at {saga / transport:F2} of the transport ceiling ({saga:F0} vs {transport:F0} events/s, {sagaHosts} saga hosts)");
+            CpuUse.Print([("saga", sagaCpu), ("ceiling", ceilingCpu)]);
             await host.StopAsync();
         }
         finally
@@ -132,7 +145,7 @@ public static class SystemBenchmark
         return accounts.OrderBy(a => a.NodeId, StringComparer.Ordinal).ToList();
     }
 
-    private static async Task StartHollowNodes(List<HollowNodeAccount> accounts, string folder, Dictionary<string, string?> settings, List<ServiceHost> services)
+    private static async Task<List<ServiceHost>> StartHollowNodes(List<HollowNodeAccount> accounts, string folder, Dictionary<string, string?> settings, List<ServiceHost> services)
     {
         var hollowSettings = new Dictionary<string, string?>(settings)
         {
@@ -149,6 +162,7 @@ public static class SystemBenchmark
             started.Add(hollow);
         }
         await Task.WhenAll(started.Select(h => h.WaitForOutput(" up in ", TimeSpan.FromMinutes(5))));
+        return started;
     }
 
     private static async Task<SystemRun> SubmitAndFollow(IBus bus, int projects, double rate, ServiceHost? victim)
