@@ -174,7 +174,8 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         await writer.Update(second);
         await HalfChangeAndFail();
         Assert.Equal((2, "written", 0), await Next());
-        Assert.Equal((2, "written"), ((await Row())!.Value.Version, (await Row())!.Value.Document.GetProperty("reason").GetString()));
+        var (_, version, document) = (await Row())!.Value;
+        Assert.Equal((2, "written"), (version, document.GetProperty("reason").GetString()));
 
         async Task HalfChangeAndFail()
         {

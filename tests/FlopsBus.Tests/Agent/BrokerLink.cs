@@ -10,12 +10,11 @@ namespace FlopsBus.Tests.Agent;
 public sealed class BrokerLink : IFilter<PublishContext>
 {
     private volatile Type[] _cut = [];
+    private volatile bool _deaf;
     private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once a publish has been held.</summary>
     public Task Held => _held.Task;
-
-    private volatile bool _deaf;
 
     public void Cut(params Type[] messageTypes) => _cut = messageTypes;
 
@@ -26,7 +25,7 @@ public sealed class BrokerLink : IFilter<PublishContext>
         _cut = messageTypes;
     }
 
-    public void Restore() => _cut = [];
+    public void Restore() => (_cut, _deaf) = ([], false);
 
     public async Task Send(PublishContext context, IPipe<PublishContext> next)
     {

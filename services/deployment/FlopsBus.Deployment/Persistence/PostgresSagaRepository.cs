@@ -148,7 +148,7 @@ public static class PostgresSagaRepositoryRegistration
             {
                 DeploymentSchema.Migrate(connectionString);
                 var source = new NpgsqlDataSourceBuilder(connectionString);
-                // Every message runs the same two statements: prepared once per connection, Postgres parses and
+                // Every batch of writes runs the same two statements: prepared once per connection, Postgres parses and
                 // plans them once (a plan made while the table was small is made again after autovacuum analyzes
                 // it). Nothing changes a session's state, so a pooled connection needs no reset. The writes take
                 // their rows as arrays, whose custom plans PostgreSQL judges cheaper than the generic one and so
