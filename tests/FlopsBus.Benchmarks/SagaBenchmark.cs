@@ -5,6 +5,7 @@ using FlopsBus.Contracts;
 using FlopsBus.Deployment;
 using FlopsBus.Testing;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -28,7 +29,9 @@ public static class SagaBenchmark
     public static async Task<int> Run()
     {
         await using var isolated = await IsolatedBrokerAndDatabase.Create("flops-bench");
-        using var host = BenchHost.OnBus(isolated, bus => bus.AddDeploymentSaga(isolated.ConnectionString));
+        // The saga's settings as a saga host takes them from its environment (FLOPS_Deployment__WriteDelay=00:00:00.050), to compare.
+        var options = new ConfigurationBuilder().AddEnvironmentVariables("FLOPS_").Build().GetSection(DeploymentOptions.Section).Get<DeploymentOptions>();
+        using var host = BenchHost.OnBus(isolated, bus => bus.AddDeploymentSaga(isolated.ConnectionString, options));
         await host.StartAsync();
         var bus = host.Services.GetRequiredService<IBus>();
         await using var ceiling = await TransportCeiling.Start();

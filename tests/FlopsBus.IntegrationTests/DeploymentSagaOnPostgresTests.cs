@@ -291,4 +291,30 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, int> { [ActorStatuses.Running] = 1, [ActorStatuses.Connected] = 3, [ActorStatuses.NodeScheduled] = 7 },
             gauge.Counts);
     }
+
+    [Fact]
+    public async Task Actors_by_status_reads_the_document_of_a_deployment_stored_before_its_counts_were()
+    {
+        await _system.Bus.Publish(Placed);
+        await WaitForRow(r => r.State == "Deploying");
+        await using var connection = new NpgsqlConnection(_system.ConnectionString);
+        await connection.OpenAsync();
+        await using (var read = new NpgsqlCommand("SELECT actor_counts::text FROM project_deployments WHERE correlation_id = @id", connection))
+        {
+            read.Parameters.AddWithValue("id", _projectId);
+            Assert.Equal(new Dictionary<string, int> { [ActorStatuses.NodeScheduled] = 11 },
+                JsonSerializer.Deserialize<Dictionary<string, int>>((string)(await read.ExecuteScalarAsync())!));
+        }
+        // As a row written before the column existed: only its document says how its actors stand.
+        await using (var forget = new NpgsqlCommand("UPDATE project_deployments SET actor_counts = NULL WHERE correlation_id = @id", connection))
+        {
+            forget.Parameters.AddWithValue("id", _projectId);
+            Assert.Equal(1, await forget.ExecuteNonQueryAsync());
+        }
+        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
+
+        var counts = await new PostgresDeploymentQueries(dataSource).ActorsByStatus(CancellationToken.None);
+
+        Assert.Equal(new Dictionary<string, int> { [ActorStatuses.NodeScheduled] = 11 }, counts);
+    }
 }

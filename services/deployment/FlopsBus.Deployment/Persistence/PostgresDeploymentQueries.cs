@@ -70,12 +70,27 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
         }).ToList();
     }
 
+    /// <summary>
+    /// Sums the counts each write stores beside its document. A row written before there were counts is judged from its
+    /// document (the status is the saga's to say, not SQL's) until its next write.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> ActorsByStatus(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var documents = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT state::text FROM project_deployments WHERE current_state = ANY(@states)",
-            new { states = DeploymentStates.UnderWayOrReady }, cancellationToken: cancellationToken));
-        return ProjectStatusView.CountByStatus(documents.Select(ProjectDeploymentStore.Read));
+        var states = DeploymentStates.UnderWayOrReady;
+        var summed = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            """
+            SELECT c.key, sum(c.value::int)
+              FROM project_deployments d, json_each_text(d.actor_counts) c
+             WHERE d.current_state = ANY(@states)
+             GROUP BY c.key
+            """,
+            new { states }, cancellationToken: cancellationToken));
+        var uncounted = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT state::text FROM project_deployments WHERE current_state = ANY(@states) AND actor_counts IS NULL",
+            new { states }, cancellationToken: cancellationToken));
+        return summed.Select(s => new KeyValuePair<string, int>(s.Status, (int)s.Count))
+            .Concat(ProjectStatusView.CountByStatus(uncounted.Select(ProjectDeploymentStore.Read)))
+            .GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
     }
 }

@@ -39,21 +39,25 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
     /// <summary>A saga instance's stored document.</summary>
     public static string Document(ProjectDeploymentState instance) => JsonSerializer.Serialize(instance, StoredDocument.Default.ProjectDeploymentState);
 
-    /// <summary>The batch's deployments, one row each: the parameters $1-$7 as arrays.</summary>
+    /// <summary>A saga instance's actors by status, as stored beside its document for the gauge to sum.</summary>
+    public static string ActorCounts(ProjectDeploymentState instance) =>
+        JsonSerializer.Serialize(ProjectStatusView.CountByStatus([instance]), StoredDocument.Default.IReadOnlyDictionaryStringInt32);
+
+    /// <summary>The batch's deployments, one row each: the parameters $1-$8 as arrays.</summary>
     private const string Writes =
         """
         w AS (
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::timestamptz[])
-                AS w(correlation_id, current_state, customer_id, read, version, state, next_deadline))
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
+                AS w(correlation_id, current_state, customer_id, read, version, state, actor_counts, next_deadline))
         """;
 
-    /// <summary>The timeline's new entries ($8-$12, in order) of the deployments the statement's `written` step wrote.</summary>
+    /// <summary>The timeline's new entries ($9-$13, in order) of the deployments the statement's `written` step wrote.</summary>
     private const string AppendTimeline =
         """
         logged AS (
             INSERT INTO project_events (correlation_id, at, event, actor_id, detail)
             SELECT e.correlation_id, e.at, e.event, e.actor_id, e.detail
-              FROM unnest($8::uuid[], $9::timestamptz[], $10::text[], $11::uuid[], $12::text[]) WITH ORDINALITY AS e(correlation_id, at, event, actor_id, detail, n)
+              FROM unnest($9::uuid[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[]) WITH ORDINALITY AS e(correlation_id, at, event, actor_id, detail, n)
              WHERE e.correlation_id IN (SELECT correlation_id FROM written)
              ORDER BY e.n)
         """;
@@ -62,8 +66,8 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
         $$"""
         WITH {{Writes}},
         written AS (
-            INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, next_deadline)
-            SELECT w.correlation_id, w.current_state, w.customer_id, w.version, w.state::json, w.next_deadline FROM w
+            INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, actor_counts, next_deadline)
+            SELECT w.correlation_id, w.current_state, w.customer_id, w.version, w.state::json, w.actor_counts::json, w.next_deadline FROM w
             ON CONFLICT (correlation_id) DO NOTHING
             RETURNING correlation_id),
         {{AppendTimeline}}
@@ -76,7 +80,7 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
         written AS (
             UPDATE project_deployments d
                SET current_state = w.current_state, customer_id = w.customer_id, version = w.version, state = w.state::json,
-                   next_deadline = w.next_deadline, updated_at = now()
+                   actor_counts = w.actor_counts::json, next_deadline = w.next_deadline, updated_at = now()
               FROM w
              WHERE d.correlation_id = w.correlation_id AND d.version = w.read
             RETURNING d.correlation_id),
@@ -124,6 +128,7 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
                      writes.Select(w => w.Read).ToArray(),
                      writes.Select(w => w.Version).ToArray(),
                      writes.Select(w => w.Document).ToArray(),
+                     writes.Select(w => w.ActorCounts).ToArray(),
                      writes.Select(w => w.NextDeadline).ToArray(),
                      timeline.Select(t => t.CorrelationId).ToArray(),
                      timeline.Select(t => t.Entry.At).ToArray(),
@@ -147,14 +152,18 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>One write of a deployment: its document at <see cref="Version"/>, from the stored <see cref="Read"/> (0: not stored yet), and the timeline entries added since.</summary>
+/// <summary>
+/// One write of a deployment: its document at <see cref="Version"/> with its actors by status (<see cref="ActorCounts"/>,
+/// JSON), from the stored <see cref="Read"/> (0: not stored yet), and the timeline entries added since.
+/// </summary>
 public sealed record ProjectDocumentWrite(
-    Guid CorrelationId, string CurrentState, string CustomerId, int Read, int Version, string Document, DateTimeOffset? NextDeadline,
-    IReadOnlyList<ProjectEvent> Timeline);
+    Guid CorrelationId, string CurrentState, string CustomerId, int Read, int Version, string Document, string ActorCounts,
+    DateTimeOffset? NextDeadline, IReadOnlyList<ProjectEvent> Timeline);
 
 /// <summary>The document's JSON, generated at build time: every event reads it and writes it again.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProjectDeploymentState))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, int>))]
 internal sealed partial class StoredDocument : JsonSerializerContext;
 
 public sealed class ProjectDeploymentConcurrencyException(Guid projectId, string what, Exception? inner = null)

@@ -245,7 +245,7 @@ public sealed class ProjectDocumentWriter : IDisposable
                     var carried = pending.Writing = pending.Next;
                     pending.Next = null;
                     batch.Add((id, pending, new ProjectDocumentWrite(id, snapshot.CurrentState, snapshot.CustomerId, pending.Stored, snapshot.Version,
-                        snapshot.Document, snapshot.NextDeadline, pending.Timeline), carried));
+                        snapshot.Document, snapshot.ActorCounts, snapshot.NextDeadline, pending.Timeline), carried));
                     pending.Timeline = [];
                 }
             }
@@ -334,10 +334,11 @@ public sealed class ProjectDocumentWriter : IDisposable
 }
 
 /// <summary>A saga instance as a write stores it: its document and the columns beside it, at one version.</summary>
-internal sealed record ProjectSnapshot(int Version, string Document, string CurrentState, string CustomerId, DateTimeOffset? NextDeadline)
+internal sealed record ProjectSnapshot(int Version, string Document, string ActorCounts, string CurrentState, string CustomerId, DateTimeOffset? NextDeadline)
 {
     public static ProjectSnapshot Of(ProjectDeploymentState instance) =>
-        new(instance.Version, ProjectDeploymentStore.Document(instance), instance.CurrentState, instance.CustomerId, instance.NextDeadline);
+        new(instance.Version, ProjectDeploymentStore.Document(instance), ProjectDeploymentStore.ActorCounts(instance), instance.CurrentState,
+            instance.CustomerId, instance.NextDeadline);
 }
 
 /// <summary>
