@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime;
 using FlopsBus.Contracts;
 using FlopsBus.Deployment;
 using FlopsBus.Testing;
@@ -23,8 +22,7 @@ public static class SagaBenchmark
 
     /// <summary>
     /// A warm-up round of each first: the JIT takes a thousand projects to reach its last tier on every hot path, and
-    /// until then it takes a tenth of the CPU. Then <see cref="Rounds"/> measured rounds on this noisy machine, saga
-    /// and ceiling one right after the other, each shown; the summary is the median round.
+    /// until then it takes a tenth of the CPU. Then <see cref="Rounds"/> measured rounds (<see cref="SagaAgainstCeiling"/>).
     /// </summary>
     public static async Task<int> Run()
     {
@@ -37,28 +35,10 @@ public static class SagaBenchmark
         await using var ceiling = await TransportCeiling.Start();
         var cpu = new CpuUse([("this process: publishers and saga (ceiling: consumers)", CpuUse.This), .. CpuUse.Infrastructure]);
 
-        await Measure(bus, SagaEvents.Plan(Projects), report: false);
-        await ceiling.Measure(SagaEvents.Plan(Projects));
-        var rounds = new List<(double EventsPerSecond, double P99, double Ceiling, Dictionary<string, double> SagaCpu, Dictionary<string, double> CeilingCpu)>();
-        for (var round = 1; round <= Rounds; round++)
-        {
-            var (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
-            var before = cpu.Snapshot();
-            var (events, elapsed, toReady) = await Measure(bus, SagaEvents.Plan(Projects), report: true);
-            var sagaCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
-            var jit = $"JIT meanwhile: {JitInfo.GetCompiledMethodCount() - jitMethods} methods, {(JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms";
-            before = cpu.Snapshot();
-            var transport = await ceiling.Measure(SagaEvents.Plan(Projects));
-            var ceilingCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
-            var p99 = Percentiles.Of(toReady, 0.99);
-            rounds.Add((events / elapsed.TotalSeconds, p99, transport, sagaCpu, ceilingCpu));
-            Console.WriteLine($"round {round}: {Projects} projects, {events} events in {elapsed.TotalSeconds:F1} s = {events / elapsed.TotalSeconds:F0} events/s, " +
-                              $"median {Percentiles.Of(toReady, 0.5):F0} ms and p99 {p99:F0} ms to READY ({jit}); transport alone {transport:F0} events/s");
-        }
-        var median = rounds.OrderBy(r => r.EventsPerSecond / r.Ceiling).ElementAt(Rounds / 2);
-        Console.WriteLine($"saga: {median.EventsPerSecond:F0} events/s, p99 {median.P99:F0} ms to READY; " +
-                          $"saga at {median.EventsPerSecond / median.Ceiling:F2} of the transport ceiling ({median.Ceiling:F0} events/s)");
-        CpuUse.Print([("saga", median.SagaCpu), ("ceiling", median.CeilingCpu)]);
+        var median = await SagaAgainstCeiling.Median(bus, ceiling, cpu, Projects, warmUpProjects: Projects, Rounds);
+        Console.WriteLine($"saga: {median.SagaEventsPerSecond:F0} events/s, p99 {median.P99ToReady:F0} ms to READY; " +
+                          $"saga at {median.Ratio:F2} of the transport ceiling ({median.CeilingEventsPerSecond:F0} events/s)");
+        SagaAgainstCeiling.PrintCpu(median);
         await host.StopAsync();
         return 0;
     }

@@ -27,6 +27,7 @@ public static class SystemBenchmark
     private const int WarmUpProjects = 40;
     private const int WarmUpRounds = 3;
     private static readonly TimeSpan WarmUpPause = TimeSpan.FromSeconds(5);
+    private const int SagaRounds = 3;
     /// <summary>Every project stays deployed to the end, the warm-up's too: room for 64 learners on each node.</summary>
     private static readonly ActorResources NodeCapacity = new() { CpuMillis = 32_000, MemoryMb = 65_536 };
 
@@ -92,28 +93,17 @@ public static class SystemBenchmark
             var run = await SubmitAndFollow(bus, projects, rate, killPlanner ? planners[0] : null);
             run.Report(NodeCapacity, accounts.Count);
 
-            // The saga hosts alone against the transport: the same events through both, one right after the other, each
-            // after a warm-up of a quarter as many. This process publishes these events for the first time here: measured
-            // cold, over a quarter of its CPU went to the JIT recompiling its publishing path in the saga's part, and none in the
-            // ceiling's, which came after it.
-            await SagaBenchmark.Measure(bus, SagaEvents.Plan(projects / 4), report: false);
+            // The saga hosts alone against the transport, as bench-saga measures it, with a quarter of the projects to warm up.
             var cpu = new CpuUse([
                 ("saga hosts", CpuUse.Pids(sagaHostProcesses.Select(s => s.ProcessId).ToArray())),
                 ("benchmark: publishers (ceiling: and consumers)", CpuUse.This), .. CpuUse.Infrastructure,
                 ("planners", CpuUse.Pids(planners.Select(p => p.ProcessId).ToArray())),
                 ("hollow nodes", CpuUse.Pids(hollowProcesses.Select(s => s.ProcessId).ToArray()))]);
-            var plan = SagaEvents.Plan(projects);
-            var before = cpu.Snapshot();
-            var (events, elapsed, _) = await SagaBenchmark.Measure(bus, plan, report: true);
-            var sagaCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
             await using var ceiling = await TransportCeiling.Start();
-            await ceiling.Measure(SagaEvents.Plan(projects / 4));
-            before = cpu.Snapshot();
-            var transport = await ceiling.Measure(SagaEvents.Plan(projects));
-            var ceilingCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
-            var saga = events / elapsed.TotalSeconds;
-            Console.WriteLine($"saga at {saga / transport:F2} of the transport ceiling ({saga:F0} vs {transport:F0} events/s, {sagaHosts} saga hosts)");
-            CpuUse.Print([("saga", sagaCpu), ("ceiling", ceilingCpu)]);
+            var median = await SagaAgainstCeiling.Median(bus, ceiling, cpu, projects, warmUpProjects: projects / 4, SagaRounds);
+            Console.WriteLine($"saga at {median.Ratio:F2} of the transport ceiling ({median.SagaEventsPerSecond:F0} vs " +
+                              $"{median.CeilingEventsPerSecond:F0} events/s, {sagaHosts} saga hosts)");
+            SagaAgainstCeiling.PrintCpu(median);
             await host.StopAsync();
         }
         finally
