@@ -10,7 +10,6 @@ namespace FlopsBus.Tests.Agent;
 public sealed class BrokerLink : IFilter<PublishContext>
 {
     private volatile Type[] _cut = [];
-    private volatile bool _deaf;
     private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once a publish has been held.</summary>
@@ -18,21 +17,14 @@ public sealed class BrokerLink : IFilter<PublishContext>
 
     public void Cut(params Type[] messageTypes) => _cut = messageTypes;
 
-    /// <summary>As <see cref="Cut"/>, and the publishes held do not heed their cancellation either: they hang for good.</summary>
-    public void CutDeaf(params Type[] messageTypes)
-    {
-        _deaf = true;
-        _cut = messageTypes;
-    }
-
-    public void Restore() => (_cut, _deaf) = ([], false);
+    public void Restore() => _cut = [];
 
     public async Task Send(PublishContext context, IPipe<PublishContext> next)
     {
         if (_cut.Any(type => typeof(PublishContext<>).MakeGenericType(type).IsInstanceOfType(context)))
         {
             _held.TrySetResult();
-            await Task.Delay(Timeout.Infinite, _deaf ? CancellationToken.None : context.CancellationToken);
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
         }
         await next.Send(context);
     }

@@ -121,17 +121,29 @@ public sealed class NodeAgentTests : IAsyncLifetime
     [Fact]
     public async Task A_report_whose_publish_hangs_without_heeding_its_cancellation_is_tried_again_after_the_attempt_timeout()
     {
-        var command = Learner();
-        _broker.CutDeaf(typeof(ImagePulled));
+        var (bus, deaf) = DeafPublishes.Over(Harness.Bus, typeof(ImagePulled));
+        var agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096 }, _runtime, () => bus, _clock,
+            NullLogger<NodeAgent>.Instance);
+        await agent.Reports.StartAsync(CancellationToken.None);
+        try
+        {
+            var command = Learner();
 
-        var deploy = _agent.Deploy(command, Harness.Bus, CancellationToken.None);
-        await _broker.Held;
-        _broker.Restore();
-        await AdvanceTimeUntilDelivered<ActorStarted>(s => s.ActorId == command.Actor.ActorId, ActorReportOutbox.AttemptTimeout);
-        await deploy;
+            var deploy = agent.Deploy(command, Harness.Bus, CancellationToken.None);
+            await deaf.Held;
+            await AdvanceTimeUntilDelivered<ActorStarted>(s => s.ActorId == command.Actor.ActorId, ActorReportOutbox.AttemptTimeout);
+            await deploy;
 
-        var facts = Delivered().Where(f => f is ImagePulled p && p.ActorId == command.Actor.ActorId || f is ActorStarted s && s.ActorId == command.Actor.ActorId);
-        Assert.Equal([nameof(ImagePulled), nameof(ActorStarted)], facts.Select(f => f.GetType().Name));
+            var facts = Delivered().Where(f => f is ImagePulled p && p.ActorId == command.Actor.ActorId || f is ActorStarted s && s.ActorId == command.Actor.ActorId);
+            Assert.Equal([nameof(ImagePulled), nameof(ActorStarted)], facts.Select(f => f.GetType().Name));
+        }
+        finally
+        {
+            // Bounded: had the hung attempt not been left behind, the outbox could not stop either.
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await agent.Reports.StopAsync(patience.Token);
+            await agent.DisposeAsync();
+        }
     }
 
     [Fact]
