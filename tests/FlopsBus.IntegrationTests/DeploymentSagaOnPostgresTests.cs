@@ -50,7 +50,7 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(_system.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT current_state, version, state::text FROM project_deployments WHERE correlation_id = @id", connection);
+        await using var command = new NpgsqlCommand("SELECT current_state, version, state FROM project_deployments WHERE correlation_id = @id", connection);
         command.Parameters.AddWithValue("id", _projectId);
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) return null;

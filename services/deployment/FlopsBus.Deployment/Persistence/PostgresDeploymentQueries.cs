@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace FlopsBus.Deployment.Persistence;
 
-/// <summary>The queries across deployments, in SQL over the saga's table and its JSON documents.</summary>
+/// <summary>The queries across deployments, in SQL over the saga's table and its JSON documents (stored as text, cast where read).</summary>
 public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDeploymentQueries
 {
     public async Task<IReadOnlyList<(Guid ProjectId, Guid ActorId)>> ActorsOnNode(string nodeId, CancellationToken cancellationToken)
@@ -13,7 +13,7 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
         return (await connection.QueryAsync<(Guid, Guid)>(new CommandDefinition(
             """
             SELECT d.correlation_id, (a->>'actorId')::uuid
-              FROM project_deployments d, json_array_elements(d.state->'actors') a
+              FROM project_deployments d, json_array_elements(d.state::json->'actors') a
              WHERE d.current_state = ANY(@states)
                AND a->>'nodeId' = @nodeId
                AND a->>'removedAt' IS NULL
@@ -35,7 +35,7 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
         return (await connection.QueryAsync<Guid>(new CommandDefinition(
             """
             SELECT (a->>'actorId')::uuid
-              FROM project_deployments d, json_array_elements(d.state->'actors') a
+              FROM project_deployments d, json_array_elements(d.state::json->'actors') a
              WHERE d.correlation_id = ANY(@projectIds)
                AND (a->>'actorId')::uuid = ANY(@actorIds)
                AND (d.current_state = ANY(@over) OR (a->>'retired')::boolean OR a->>'removedAt' IS NOT NULL)
@@ -55,8 +55,8 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             """
-            SELECT correlation_id AS ProjectId, coalesce(state->>'kind', @project) AS Kind, customer_id AS CustomerId, current_state AS State,
-                   json_array_length(state->'actors') AS Actors, created_at AS SubmittedAt, updated_at AS UpdatedAt
+            SELECT correlation_id AS ProjectId, coalesce(state::json->>'kind', @project) AS Kind, customer_id AS CustomerId, current_state AS State,
+                   json_array_length(state::json->'actors') AS Actors, created_at AS SubmittedAt, updated_at AS UpdatedAt
               FROM project_deployments
              WHERE @customerId::text IS NULL OR customer_id = @customerId
              ORDER BY updated_at DESC
@@ -87,7 +87,7 @@ public sealed class PostgresDeploymentQueries(NpgsqlDataSource dataSource) : IDe
             """,
             new { states }, cancellationToken: cancellationToken));
         var uncounted = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT state::text FROM project_deployments WHERE current_state = ANY(@states) AND actor_counts IS NULL",
+            "SELECT state FROM project_deployments WHERE current_state = ANY(@states) AND actor_counts IS NULL",
             new { states }, cancellationToken: cancellationToken));
         return summed.Select(s => new KeyValuePair<string, int>(s.Status, (int)s.Count))
             .Concat(ProjectStatusView.CountByStatus(uncounted.Select(ProjectDeploymentStore.Read)))

@@ -18,7 +18,7 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string State, int Version)?>(new CommandDefinition(
-            "SELECT state::text AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
+            "SELECT state AS State, version AS Version FROM project_deployments WHERE correlation_id = @correlationId",
             new { correlationId }, cancellationToken: cancellationToken));
         if (row is not { } found) return null;
         var state = Read(found.State);
@@ -67,7 +67,7 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
         WITH {{Writes}},
         written AS (
             INSERT INTO project_deployments (correlation_id, current_state, customer_id, version, state, actor_counts, next_deadline)
-            SELECT w.correlation_id, w.current_state, w.customer_id, w.version, w.state::json, w.actor_counts::json, w.next_deadline FROM w
+            SELECT w.correlation_id, w.current_state, w.customer_id, w.version, w.state, w.actor_counts::json, w.next_deadline FROM w
             ON CONFLICT (correlation_id) DO NOTHING
             RETURNING correlation_id),
         {{AppendTimeline}}
@@ -79,7 +79,7 @@ public sealed class ProjectDeploymentStore(NpgsqlDataSource dataSource)
         WITH {{Writes}},
         written AS (
             UPDATE project_deployments d
-               SET current_state = w.current_state, customer_id = w.customer_id, version = w.version, state = w.state::json,
+               SET current_state = w.current_state, customer_id = w.customer_id, version = w.version, state = w.state,
                    actor_counts = w.actor_counts::json, next_deadline = w.next_deadline, updated_at = now()
               FROM w
              WHERE d.correlation_id = w.correlation_id AND d.version = w.read
