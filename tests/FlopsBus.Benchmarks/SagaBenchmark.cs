@@ -35,7 +35,7 @@ public static class SagaBenchmark
         await using var ceiling = await TransportCeiling.Start();
         var cpu = new CpuUse([("this process: publishers and saga (ceiling: consumers)", CpuUse.This), .. CpuUse.Infrastructure]);
 
-        var median = await SagaAgainstCeiling.Median(bus, ceiling, cpu, Projects, warmUpProjects: Projects, Rounds);
+        var median = await SagaAgainstCeiling.Median(bus, isolated.ConnectionString, ceiling, cpu, Projects, warmUpProjects: Projects, Rounds);
         Console.WriteLine($"saga: {median.SagaEventsPerSecond:F0} events/s, p99 {median.P99ToReady:F0} ms to READY; " +
                           $"saga at {median.Ratio:F2} of the transport ceiling ({median.CeilingEventsPerSecond:F0} events/s)");
         SagaAgainstCeiling.PrintCpu(median);

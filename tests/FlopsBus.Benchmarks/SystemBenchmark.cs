@@ -100,7 +100,7 @@ public static class SystemBenchmark
                 ("planners", CpuUse.Pids(planners.Select(p => p.ProcessId).ToArray())),
                 ("hollow nodes", CpuUse.Pids(hollowProcesses.Select(s => s.ProcessId).ToArray()))]);
             await using var ceiling = await TransportCeiling.Start();
-            var median = await SagaAgainstCeiling.Median(bus, ceiling, cpu, projects, warmUpProjects: projects / 4, SagaRounds);
+            var median = await SagaAgainstCeiling.Median(bus, isolated.ConnectionString, ceiling, cpu, projects, warmUpProjects: projects / 4, SagaRounds);
             Console.WriteLine($"saga at {median.Ratio:F2} of the transport ceiling ({median.SagaEventsPerSecond:F0} vs " +
                               $"{median.CeilingEventsPerSecond:F0} events/s, {sagaHosts} saga hosts)");
             SagaAgainstCeiling.PrintCpu(median);
