@@ -5,7 +5,7 @@ using Npgsql;
 namespace FlopsBus.Benchmarks;
 
 /// <summary>One round: the same events through the saga, then through the transport alone, with the CPU each spent.</summary>
-public sealed record SagaAgainstCeilingRound(int Events, double SagaEventsPerSecond, List<double> ToReady, double CeilingEventsPerSecond,
+public sealed record SagaAgainstCeilingRound(double SagaEventsPerSecond, List<double> ToReady, double CeilingEventsPerSecond,
     Dictionary<string, double> SagaCpu, Dictionary<string, double> CeilingCpu)
 {
     public double Ratio => SagaEventsPerSecond / CeilingEventsPerSecond;
@@ -48,7 +48,7 @@ public static class SagaAgainstCeiling
             before = cpu.Snapshot();
             var transport = await ceiling.Measure(SagaEvents.Plan(projects));
             var ceilingCpu = CpuUse.PerEvent(before, cpu.Snapshot(), events);
-            var result = new SagaAgainstCeilingRound(events, events / elapsed.TotalSeconds, toReady, transport, sagaCpu, ceilingCpu);
+            var result = new SagaAgainstCeilingRound(events / elapsed.TotalSeconds, toReady, transport, sagaCpu, ceilingCpu);
             measured.Add(result);
             Console.WriteLine($"round {round}: {projects} projects, {events} events in {elapsed.TotalSeconds:F1} s = {result.SagaEventsPerSecond:F0} events/s, " +
                               $"median {Percentiles.Of(toReady, 0.5):F0} ms and p99 {result.P99ToReady:F0} ms to READY ({jit}); " +

@@ -297,21 +297,19 @@ public sealed class DeploymentSagaOnPostgresTests : IAsyncLifetime
     {
         await _system.Bus.Publish(Placed);
         await WaitForRow(r => r.State == "Deploying");
-        await using var connection = new NpgsqlConnection(_system.ConnectionString);
-        await connection.OpenAsync();
-        await using (var read = new NpgsqlCommand("SELECT actor_counts::text FROM project_deployments WHERE correlation_id = @id", connection))
+        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
+        await using (var read = dataSource.CreateCommand("SELECT actor_counts::text FROM project_deployments WHERE correlation_id = @id"))
         {
             read.Parameters.AddWithValue("id", _projectId);
             Assert.Equal(new Dictionary<string, int> { [ActorStatuses.NodeScheduled] = 11 },
                 JsonSerializer.Deserialize<Dictionary<string, int>>((string)(await read.ExecuteScalarAsync())!));
         }
         // As a row written before the column existed: only its document says how its actors stand.
-        await using (var forget = new NpgsqlCommand("UPDATE project_deployments SET actor_counts = NULL WHERE correlation_id = @id", connection))
+        await using (var forget = dataSource.CreateCommand("UPDATE project_deployments SET actor_counts = NULL WHERE correlation_id = @id"))
         {
             forget.Parameters.AddWithValue("id", _projectId);
             Assert.Equal(1, await forget.ExecuteNonQueryAsync());
         }
-        await using var dataSource = NpgsqlDataSource.Create(_system.ConnectionString);
 
         var counts = await new PostgresDeploymentQueries(dataSource).ActorsByStatus(CancellationToken.None);
 

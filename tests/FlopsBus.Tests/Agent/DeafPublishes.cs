@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using MassTransit;
 
 namespace FlopsBus.Tests.Agent;
@@ -46,7 +47,8 @@ public class DeafPublishes : DispatchProxy
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
-            throw e.InnerException;
+            ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
         }
     }
 }

@@ -35,9 +35,13 @@ public sealed class NodeAgentTests : IAsyncLifetime
             });
         });
         _provider = services.BuildServiceProvider(true);
-        _agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096, RetiredActorsTimeout = TimeSpan.FromSeconds(1) }, _runtime, () => Harness.Bus,
-            _clock, NullLogger<NodeAgent>.Instance);
+        _agent = Agent(() => Harness.Bus);
     }
+
+    /// <summary>This node's agent on the recording runtime and the test's clock, publishing through <paramref name="bus"/>.</summary>
+    private NodeAgent Agent(Func<IBus> bus) =>
+        new(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096, RetiredActorsTimeout = TimeSpan.FromSeconds(1) }, _runtime, bus,
+            _clock, NullLogger<NodeAgent>.Instance);
 
     private ITestHarness Harness => _provider.GetRequiredService<ITestHarness>();
     public async Task InitializeAsync()
@@ -122,8 +126,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     public async Task A_report_whose_publish_hangs_without_heeding_its_cancellation_is_tried_again_after_the_attempt_timeout()
     {
         var (bus, deaf) = DeafPublishes.Over(Harness.Bus, typeof(ImagePulled));
-        var agent = new NodeAgent(new AgentOptions { NodeId = Node, CpuMillis = 4000, MemoryMb = 4096 }, _runtime, () => bus, _clock,
-            NullLogger<NodeAgent>.Instance);
+        var agent = Agent(() => bus);
         await agent.Reports.StartAsync(CancellationToken.None);
         try
         {
